@@ -1,0 +1,198 @@
+//! Documents in BERT's pre-training text format, and the sentence pairs NSP learns from.
+//!
+//! The format is google-research/bert `create_pretraining_data.py`'s: one sentence per
+//! line, a blank line between documents. Every 10th document is held out for evaluation.
+//! [`create_instances_from_document`] builds IsNext / NotNext pairs as that script does.
+
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use rand::RngExt;
+
+use crate::tokenize::BertTokenizer;
+
+/// The bundled corpus, written for this project.
+pub const DEFAULT_CORPUS: &str = include_str!("../assets/corpus.txt");
+
+/// A document is a list of sentences; a sentence a list of word-piece ids.
+pub type Document = Vec<Vec<u32>>;
+
+/// The corpus as text (for showing pairs) and as ids (for training).
+#[derive(Debug, Clone)]
+pub struct Corpus {
+    /// `text[d][s]`: sentence `s` of document `d`.
+    pub text: Vec<Vec<String>>,
+    pub docs: Vec<Document>,
+    /// Where the corpus came from, for messages.
+    pub source: String,
+}
+
+/// The next-sentence label: 0 = IsNext, 1 = NotNext (a random sentence), as in BERT.
+pub const IS_NEXT: u32 = 0;
+pub const NOT_NEXT: u32 = 1;
+
+impl Corpus {
+    /// The bundled `assets/corpus.txt`.
+    pub fn bundled(tok: &BertTokenizer) -> Result<Self> {
+        Self::parse(DEFAULT_CORPUS, "assets/corpus.txt", tok)
+    }
+
+    /// A user's corpus file in BERT's format.
+    pub fn from_path(path: &Path, tok: &BertTokenizer) -> Result<Self> {
+        let shown = path.display().to_string();
+        let bytes = std::fs::read(path).with_context(|| format!("corpus file {shown}: cannot read it"))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| anyhow::anyhow!("corpus file {shown}: not UTF-8 text"))?;
+        Self::parse(&text, &shown, tok)
+    }
+
+    /// Splits text into documents (blank-line separated) of sentences (lines); empty
+    /// documents are dropped, as `create_training_instances` does.
+    pub fn parse(text: &str, source: &str, tok: &BertTokenizer) -> Result<Self> {
+        let mut texts: Vec<Vec<String>> = vec![Vec::new()];
+        for line in text.lines() {
+            let line = line.trim();
+            match (line.is_empty(), texts.last().is_some_and(|d| d.is_empty())) {
+                (true, true) => {}
+                (true, false) => texts.push(Vec::new()),
+                (false, _) => texts.last_mut().expect("never empty").push(line.to_string()),
+            }
+        }
+        let mut corpus = Corpus { text: Vec::new(), docs: Vec::new(), source: source.to_string() };
+        for doc in texts {
+            let ids: Vec<Vec<u32>> = doc.iter().map(|s| tok.encode_sentence(s)).collect::<Result<_>>()?;
+            let keep: Vec<usize> = (0..doc.len()).filter(|&i| !ids[i].is_empty()).collect();
+            if keep.is_empty() {
+                continue;
+            }
+            corpus.text.push(keep.iter().map(|&i| doc[i].clone()).collect());
+            corpus.docs.push(keep.iter().map(|&i| ids[i].clone()).collect());
+        }
+        if corpus.docs.len() < 2 {
+            bail!(
+                "corpus file {source}: found {} document(s), but next sentence prediction needs at least 2 \
+                 (separate documents with a blank line)",
+                corpus.docs.len()
+            );
+        }
+        Ok(corpus)
+    }
+
+    pub fn num_sentences(&self) -> usize {
+        self.docs.iter().map(Vec::len).sum()
+    }
+
+    /// The deterministic split: every 10th document (index 9, 19, ...) is held out.
+    /// A corpus too small to spare two held-out documents is evaluated on its training set.
+    pub fn split(&self) -> (Vec<usize>, Vec<usize>) {
+        let all: Vec<usize> = (0..self.docs.len()).collect();
+        let (held, train): (Vec<usize>, Vec<usize>) = all.iter().partition(|&&d| d % 10 == 9);
+        if held.len() < 2 || train.len() < 2 { (all.clone(), all) } else { (train, held) }
+    }
+
+    /// A pair for the screen: sentence `s` of document `d` and its real successor, or a
+    /// sentence from another document.
+    pub fn pair_text<R: rand::Rng>(&self, want_next: bool, rng: &mut R) -> (String, String, u32) {
+        let with_next: Vec<usize> = (0..self.text.len()).filter(|&d| self.text[d].len() >= 2).collect();
+        let d = if with_next.is_empty() { 0 } else { with_next[rng.random_range(0..with_next.len())] };
+        let doc = &self.text[d];
+        let s = rng.random_range(0..doc.len().saturating_sub(1).max(1));
+        let a = doc[s].clone();
+        if want_next && doc.len() >= 2 {
+            return (a, doc[s + 1].clone(), IS_NEXT);
+        }
+        let mut other = rng.random_range(0..self.text.len());
+        while other == d {
+            other = rng.random_range(0..self.text.len());
+        }
+        let b = &self.text[other];
+        (a, b[rng.random_range(0..b.len())].clone(), NOT_NEXT)
+    }
+}
+
+/// One pre-training pair before masking: `tokens_a`, `tokens_b` and the NSP label.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PairInstance {
+    pub tokens_a: Vec<u32>,
+    pub tokens_b: Vec<u32>,
+    pub nsp_label: u32,
+}
+
+/// create_pretraining_data.py `create_instances_from_document`: chunks whole sentences
+/// up to a target length, splits each chunk at a random point into A and B, and half the
+/// time swaps B for text from a random other document (NotNext). `pool` lists the
+/// documents this split may draw from; `doc` indexes into it.
+pub fn create_instances_from_document<R: rand::Rng>(
+    docs: &[Document],
+    pool: &[usize],
+    doc: usize,
+    max_seq_length: usize,
+    short_seq_prob: f64,
+    rng: &mut R,
+) -> Vec<PairInstance> {
+    let document = &docs[pool[doc]];
+    let max_num_tokens = max_seq_length - 3;
+    let mut target = max_num_tokens;
+    if rng.random::<f64>() < short_seq_prob {
+        target = rng.random_range(2..=max_num_tokens);
+    }
+    let mut instances = Vec::new();
+    let mut chunk: Vec<&Vec<u32>> = Vec::new();
+    let mut chunk_len = 0;
+    let mut i = 0isize;
+    while (i as usize) < document.len() {
+        let segment = &document[i as usize];
+        chunk.push(segment);
+        chunk_len += segment.len();
+        if i as usize == document.len() - 1 || chunk_len >= target {
+            let a_end = if chunk.len() >= 2 { rng.random_range(1..=chunk.len() - 1) } else { 1 };
+            let tokens_a: Vec<u32> = chunk[..a_end].iter().flat_map(|s| s.iter().copied()).collect();
+            let mut tokens_b = Vec::new();
+            let nsp_label;
+            if chunk.len() == 1 || rng.random::<f64>() < 0.5 {
+                nsp_label = NOT_NEXT;
+                let target_b = target.saturating_sub(tokens_a.len());
+                let mut other = doc;
+                for _ in 0..10 {
+                    other = rng.random_range(0..pool.len());
+                    if other != doc {
+                        break;
+                    }
+                }
+                let random_doc = &docs[pool[other]];
+                let start = rng.random_range(0..random_doc.len());
+                for sentence in &random_doc[start..] {
+                    tokens_b.extend_from_slice(sentence);
+                    if tokens_b.len() >= target_b {
+                        break;
+                    }
+                }
+                // The unused A-side sentences are put back, to be read again.
+                i -= (chunk.len() - a_end) as isize;
+            } else {
+                nsp_label = IS_NEXT;
+                tokens_b = chunk[a_end..].iter().flat_map(|s| s.iter().copied()).collect();
+            }
+            let mut inst = PairInstance { tokens_a, tokens_b, nsp_label };
+            truncate_seq_pair(&mut inst.tokens_a, &mut inst.tokens_b, max_num_tokens, rng);
+            instances.push(inst);
+            chunk.clear();
+            chunk_len = 0;
+        }
+        i += 1;
+    }
+    instances
+}
+
+/// create_pretraining_data.py `truncate_seq_pair`: while too long, trim the longer side
+/// (B on a tie), from the front or the back at random.
+pub fn truncate_seq_pair<R: rand::Rng>(a: &mut Vec<u32>, b: &mut Vec<u32>, max: usize, rng: &mut R) {
+    while a.len() + b.len() > max {
+        let side = if a.len() > b.len() { &mut *a } else { &mut *b };
+        if rng.random::<f64>() < 0.5 {
+            side.remove(0);
+        } else {
+            side.pop();
+        }
+    }
+}

@@ -1,0 +1,33 @@
+//! Softmax cross-entropy, row by row: the MLM loss over masked positions and the 2-way
+//! NSP loss (HF `BertForPreTraining.forward`: `CrossEntropyLoss`, mean over rows).
+
+use ndarray::{Array1, Array2, Axis};
+
+/// Per-row losses −log softmax(logits)[label], and the softmax probabilities.
+pub fn cross_entropy(logits: &Array2<f32>, labels: &[u32]) -> (Array1<f32>, Array2<f32>) {
+    let mut probs = logits.clone();
+    let mut losses = Array1::zeros(labels.len());
+    for ((mut row, &label), loss) in probs.axis_iter_mut(Axis(0)).zip(labels).zip(losses.iter_mut()) {
+        let max = row.fold(f32::NEG_INFINITY, |m, &x| m.max(x));
+        let sum: f64 = row.iter().map(|&x| f64::from((x - max).exp())).sum();
+        let log_z = f64::from(max) + sum.ln();
+        *loss = (log_z - f64::from(row[label as usize])) as f32;
+        row.mapv_inplace(|x| (f64::from(x) - log_z).exp() as f32);
+    }
+    (losses, probs)
+}
+
+/// d(mean loss · weight)/d logits = weight · (p − onehot) / rows.
+pub fn cross_entropy_backward(probs: &Array2<f32>, labels: &[u32], weight: f32) -> Array2<f32> {
+    let scale = if labels.is_empty() { 0.0 } else { weight / labels.len() as f32 };
+    let mut d = probs * scale;
+    for (mut row, &label) in d.axis_iter_mut(Axis(0)).zip(labels) {
+        row[label as usize] -= scale;
+    }
+    d
+}
+
+/// The mean of per-row losses; 0 when nothing was masked (HF would give NaN there).
+pub fn mean(losses: &Array1<f32>) -> f32 {
+    if losses.is_empty() { 0.0 } else { losses.iter().map(|&x| f64::from(x)).sum::<f64>() as f32 / losses.len() as f32 }
+}
