@@ -1,0 +1,124 @@
+//! The command line (clap derive). With no subcommand, bert-tutor opens the TUI.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::masking::Strategy;
+
+#[derive(Debug, Parser)]
+#[command(name = "bert-tutor", version, about = "Learn BERT's pre-training objective (masked LM + next sentence prediction) while a small BERT trains live.")]
+pub struct Cli {
+    #[command(flatten)]
+    pub inputs: Inputs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Where the text, vocabulary and model come from; bundled defaults when absent.
+#[derive(Debug, Args, Clone, Default)]
+pub struct Inputs {
+    /// A tokenizer.json, or a BERT vocab.txt (lowercased). Default: the bundled one.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub tokenizer: Option<PathBuf>,
+    /// A corpus in BERT's format: one sentence per line, blank line between documents.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub corpus: Option<PathBuf>,
+    /// A checkpoint folder (config.json + model.safetensors, HF layout) to start from.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub model: Option<PathBuf>,
+    /// Seed for weights, masking and pairs: the same seed gives the same run.
+    #[arg(long, global = true, default_value_t = 0)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show how a sentence pair becomes BERT's input, and which tokens get masked.
+    Inspect(InspectArgs),
+    /// Train the model headless and save a checkpoint.
+    Train(TrainArgs),
+    /// Run a checkpoint on one pair with chosen masks: losses, predictions, gradients.
+    Eval(EvalArgs),
+    /// Rebuild the WordPiece vocabulary from a corpus.
+    Vocab {
+        #[command(subcommand)]
+        action: VocabAction,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// Sentence A. Default: "my dog is cute".
+    #[arg(long)]
+    pub a: Option<String>,
+    /// Sentence B. Default: "he likes playing".
+    #[arg(long)]
+    pub b: Option<String>,
+    /// How tokens are chosen for masking.
+    #[arg(long, value_enum, default_value_t = Strategy::Fixed)]
+    pub strategy: Strategy,
+    /// Print JSON instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Number of optimizer steps.
+    #[arg(long, default_value_t = 5000)]
+    pub steps: usize,
+    /// Print losses and held-out accuracies every this many steps.
+    #[arg(long, default_value_t = 250)]
+    pub eval_every: usize,
+    /// Peak learning rate (after warm-up).
+    #[arg(long, default_value_t = 2e-3)]
+    pub lr: f32,
+    /// Pairs per batch.
+    #[arg(long, default_value_t = 32)]
+    pub batch: usize,
+    /// Where to save the checkpoint (also on Ctrl-C).
+    #[arg(long, default_value = "checkpoint", value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NspLabel {
+    IsNext,
+    NotNext,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Sentence A.
+    #[arg(long, default_value = crate::DEFAULT_A)]
+    pub a: String,
+    /// Sentence B.
+    #[arg(long, default_value = crate::DEFAULT_B)]
+    pub b: String,
+    /// Positions to mask, counting [CLS] as 0, e.g. 3,8.
+    #[arg(long, value_delimiter = ',', required = true)]
+    pub mask: Vec<usize>,
+    /// Whether B really follows A.
+    #[arg(long, value_enum)]
+    pub label: NspLabel,
+    /// Write d(total_loss)/d(parameter) for every parameter here (safetensors, HF names).
+    #[arg(long, value_name = "FILE")]
+    pub grads: Option<PathBuf>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VocabAction {
+    /// Train a WordPiece vocabulary on the corpus; writes tokenizer.json and vocab.txt.
+    Build {
+        /// Output folder.
+        #[arg(long, default_value = "assets")]
+        out: PathBuf,
+        /// Vocabulary size, special tokens included.
+        #[arg(long, default_value_t = crate::cmd::vocab::DEFAULT_VOCAB_SIZE)]
+        size: usize,
+    },
+}

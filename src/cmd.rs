@@ -1,0 +1,82 @@
+//! The subcommands, one file each, and the loading they share.
+
+pub mod eval;
+pub mod inspect;
+pub mod train;
+pub mod vocab;
+
+use anyhow::{Result, bail};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+use crate::cli::{Cli, Command, Inputs, VocabAction};
+use crate::corpus::Corpus;
+use crate::masking::Masker;
+use crate::model::{BertConfig, Params, checkpoint};
+use crate::tokenize::BertTokenizer;
+
+/// Runs what the command line asked for.
+pub fn run(cli: Cli) -> Result<()> {
+    let inputs = cli.inputs;
+    match cli.command {
+        None => bail!("the TUI is not built yet: try `bert-tutor inspect`"),
+        Some(Command::Inspect(args)) => inspect::run(&inputs, &args),
+        Some(Command::Train(args)) => train::run(&inputs, &args),
+        Some(Command::Eval(args)) => eval::run(&inputs, &args),
+        Some(Command::Vocab { action: VocabAction::Build { out, size } }) => {
+            let text = match &inputs.corpus {
+                Some(p) => std::fs::read_to_string(p).map_err(|e| anyhow::anyhow!("corpus file {}: {e}", p.display()))?,
+                None => crate::corpus::DEFAULT_CORPUS.to_string(),
+            };
+            println!("{}", vocab::build(&text, &out, size, vocab::DEFAULT_MIN_FREQUENCY)?);
+            Ok(())
+        }
+    }
+}
+
+/// The tokenizer: `--tokenizer`, else the checkpoint's own, else the bundled one.
+pub fn load_tokenizer(inputs: &Inputs) -> Result<BertTokenizer> {
+    if let Some(path) = &inputs.tokenizer {
+        return BertTokenizer::from_path(path);
+    }
+    if let Some(dir) = &inputs.model {
+        let own = dir.join("tokenizer.json");
+        if own.is_file() {
+            return BertTokenizer::from_path(&own);
+        }
+    }
+    BertTokenizer::bundled()
+}
+
+pub fn load_corpus(inputs: &Inputs, tok: &BertTokenizer) -> Result<Corpus> {
+    match &inputs.corpus {
+        Some(path) => Corpus::from_path(path, tok),
+        None => Corpus::bundled(tok),
+    }
+}
+
+/// The model: `--model DIR`, else fresh HF-style initial weights from `--seed`.
+pub fn load_model(inputs: &Inputs, tok: &BertTokenizer) -> Result<(BertConfig, Params)> {
+    let (cfg, params) = match &inputs.model {
+        Some(dir) => checkpoint::load(dir)?,
+        None => {
+            let cfg = BertConfig::for_vocab(tok.vocab_size());
+            let params = Params::init(&cfg, &mut StdRng::seed_from_u64(inputs.seed));
+            (cfg, params)
+        }
+    };
+    if cfg.vocab_size != tok.vocab_size() {
+        bail!(
+            "the model's vocabulary has {} entries but the tokenizer has {}: pass the tokenizer it was trained with (--tokenizer)",
+            cfg.vocab_size,
+            tok.vocab_size()
+        );
+    }
+    Ok((cfg, params))
+}
+
+/// A masker for the tokenizer's vocabulary.
+pub fn masker(tok: &BertTokenizer) -> Masker {
+    let continuation = (0..tok.vocab_size() as u32).map(|id| tok.token(id).starts_with("##")).collect();
+    Masker::new(tok.special, continuation)
+}

@@ -1,0 +1,107 @@
+//! `bert-tutor eval`: one pair, hand-chosen masks and NSP label, through a checkpoint:
+//! both losses, per-token losses, top predictions, P(IsNext), and optionally every
+//! parameter's gradient of the total loss as safetensors.
+
+use anyhow::{Result, bail};
+use serde_json::json;
+
+use crate::batch::{Batch, Example};
+use crate::cli::{EvalArgs, Inputs, NspLabel};
+use crate::corpus::{IS_NEXT, NOT_NEXT};
+use crate::masking::MaskPlan;
+use crate::model::{self, Grads, LossWeights, checkpoint};
+use crate::tokenize::BertTokenizer;
+
+pub fn run(inputs: &Inputs, args: &EvalArgs) -> Result<()> {
+    if inputs.model.is_none() {
+        bail!("eval needs a checkpoint: pass --model DIR (make one with `bert-tutor train --out DIR`)");
+    }
+    let tok = super::load_tokenizer(inputs)?;
+    let (cfg, params) = super::load_model(inputs, &tok)?;
+    let pair = tok.encode_pair(&args.a, &args.b, cfg.max_position_embeddings)?;
+    if pair.dropped > 0 {
+        eprintln!("note: the pair was longer than the model's {} positions; dropped {} word pieces", cfg.max_position_embeddings, pair.dropped);
+    }
+    check_positions(&tok, &pair.ids, &args.mask)?;
+    let label = if args.label == NspLabel::IsNext { IS_NEXT } else { NOT_NEXT };
+    let plan = MaskPlan::from_positions(&pair.ids, &args.mask, tok.special.mask);
+    let batch = Batch::from_examples(&[Example::from_plan(plan, pair.segments.clone(), label)], tok.special.pad);
+    let w = LossWeights::default();
+    let (out, cache) = model::forward(&params, &cfg, &batch, w, None::<&mut rand::rngs::StdRng>);
+    if let Some(path) = &args.grads {
+        let mut grads = Grads::zeros(&cfg);
+        model::backward(&params, &cfg, &batch, w, &out, &cache, &mut grads);
+        let tensors: Vec<_> = grads.tensors().into_iter().map(|(n, t)| (n, t.shape().to_vec(), t.iter().copied().collect())).collect();
+        checkpoint::write_tensors(path, &tensors)?;
+    }
+    let report = report(&tok, &pair.tokens, &batch, &out);
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_text(&report);
+    }
+    Ok(())
+}
+
+/// Every position must be inside the sequence and not `[CLS]` or `[SEP]`.
+fn check_positions(tok: &BertTokenizer, ids: &[u32], positions: &[usize]) -> Result<()> {
+    for &p in positions {
+        if p >= ids.len() {
+            bail!("--mask position {p} is out of range: the pair has positions 0 to {}", ids.len() - 1);
+        }
+        if ids[p] == tok.special.cls || ids[p] == tok.special.sep {
+            bail!("--mask position {p} is {}: special tokens are never masked; choose a word piece", tok.token(ids[p]));
+        }
+    }
+    Ok(())
+}
+
+fn report(tok: &BertTokenizer, tokens: &[String], batch: &Batch, out: &model::Outputs) -> serde_json::Value {
+    let predictions: Vec<_> = batch
+        .mlm_rows
+        .iter()
+        .enumerate()
+        .map(|(i, &row)| {
+            let probs = out.mlm_probs.row(i);
+            let mut order: Vec<usize> = (0..probs.len()).collect();
+            order.sort_by(|&a, &b| probs[b].total_cmp(&probs[a]));
+            let top: Vec<_> = order.iter().take(5).map(|&id| json!({"token": tok.token(id as u32), "prob": probs[id]})).collect();
+            json!({"position": row, "original": tokens[row], "loss": out.mlm_token_losses[i], "prob_original": probs[batch.mlm_labels[i] as usize], "top": top})
+        })
+        .collect();
+    json!({
+        "tokens": tokens,
+        "input_ids": batch.ids,
+        "segment_ids": batch.segments,
+        "mlm_loss": out.mlm_loss,
+        "nsp_loss": out.nsp_loss,
+        "total_loss": out.total_loss,
+        "mlm_token_losses": out.mlm_token_losses.to_vec(),
+        "nsp_prob_is_next": out.nsp_probs[[0, 0]],
+        "nsp_label": if batch.nsp_labels[0] == IS_NEXT { "is-next" } else { "not-next" },
+        "predictions": predictions,
+    })
+}
+
+fn print_text(r: &serde_json::Value) {
+    let tokens: Vec<&str> = r["tokens"].as_array().into_iter().flatten().filter_map(|t| t.as_str()).collect();
+    println!("Input: {}", tokens.join(" "));
+    for p in r["predictions"].as_array().into_iter().flatten() {
+        let top: Vec<String> = p["top"].as_array().into_iter().flatten().map(|t| format!("{} {:.3}", t["token"].as_str().unwrap_or("?"), t["prob"].as_f64().unwrap_or(0.0))).collect();
+        println!(
+            "position {:>2} {:<10} p = {:.4}  -log p = {:.4}   top: {}",
+            p["position"],
+            p["original"].as_str().unwrap_or("?"),
+            p["prob_original"].as_f64().unwrap_or(0.0),
+            p["loss"].as_f64().unwrap_or(0.0),
+            top.join(", ")
+        );
+    }
+    println!("P(IsNext) = {:.4}  (label {})", r["nsp_prob_is_next"].as_f64().unwrap_or(0.0), r["nsp_label"].as_str().unwrap_or("?"));
+    println!(
+        "MLM loss {:.4} + NSP loss {:.4} = total {:.4}",
+        r["mlm_loss"].as_f64().unwrap_or(0.0),
+        r["nsp_loss"].as_f64().unwrap_or(0.0),
+        r["total_loss"].as_f64().unwrap_or(0.0)
+    );
+}

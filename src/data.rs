@@ -1,0 +1,73 @@
+//! An endless stream of masked training examples, and fixed held-out batches.
+//!
+//! As `create_training_instances` does, each pass over the training documents builds
+//! pairs from every document in a shuffled order, masks them afresh, and shuffles the
+//! result; a new pass starts when the last one is used up.
+
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+
+use crate::batch::{Batch, Example};
+use crate::corpus::{Corpus, create_instances_from_document};
+use crate::masking::Masker;
+
+/// Settings of pair building (google-research/bert defaults, but shorter sequences).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PairConfig {
+    pub max_seq_length: usize,
+    pub short_seq_prob: f64,
+}
+
+impl Default for PairConfig {
+    fn default() -> Self {
+        Self { max_seq_length: 32, short_seq_prob: 0.1 }
+    }
+}
+
+/// Examples from a pool of documents, pass after pass.
+#[derive(Debug, Clone)]
+pub struct Stream {
+    pool: Vec<usize>,
+    pair: PairConfig,
+    buffer: Vec<Example>,
+    pub passes: usize,
+}
+
+impl Stream {
+    pub fn new(pool: Vec<usize>, pair: PairConfig) -> Self {
+        Self { pool, pair, buffer: Vec::new(), passes: 0 }
+    }
+
+    /// One pass: pairs from every document, masked, shuffled.
+    fn refill(&mut self, corpus: &Corpus, masker: &Masker, rng: &mut StdRng) {
+        let mut order: Vec<usize> = (0..self.pool.len()).collect();
+        order.shuffle(rng);
+        for d in order {
+            let pairs = create_instances_from_document(&corpus.docs, &self.pool, d, self.pair.max_seq_length, self.pair.short_seq_prob, rng);
+            self.buffer.extend(pairs.iter().map(|p| Example::from_pair(p, masker, rng)));
+        }
+        self.buffer.shuffle(rng);
+        self.passes += 1;
+    }
+
+    /// The next `n` examples as a padded batch.
+    pub fn next_batch(&mut self, n: usize, corpus: &Corpus, masker: &Masker, rng: &mut StdRng) -> Batch {
+        let mut examples = Vec::with_capacity(n);
+        while examples.len() < n {
+            if self.buffer.is_empty() {
+                self.refill(corpus, masker, rng);
+            }
+            examples.push(self.buffer.pop().expect("refilled"));
+        }
+        Batch::from_examples(&examples, masker.special.pad)
+    }
+}
+
+/// The held-out documents' pairs, built once from a fixed seed, in batches of `n`.
+pub fn held_out_batches(corpus: &Corpus, pool: Vec<usize>, pair: PairConfig, masker: &Masker, n: usize) -> Vec<Batch> {
+    let mut rng = StdRng::seed_from_u64(12345); // create_pretraining_data.py's random_seed
+    let mut stream = Stream::new(pool, pair);
+    stream.refill(corpus, masker, &mut rng);
+    stream.buffer.chunks(n).map(|c| Batch::from_examples(c, masker.special.pad)).collect()
+}
