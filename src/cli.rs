@@ -7,7 +7,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::masking::Strategy;
 
 #[derive(Debug, Parser)]
-#[command(name = "bert-tutor", version, about = "Learn BERT's pre-training objective (masked LM + next sentence prediction) while a small BERT trains live.")]
+#[command(
+    name = "bert-tutor",
+    version,
+    about = "Learn BERT's pre-training objective (masked LM + next sentence prediction) while a small BERT trains live."
+)]
 pub struct Cli {
     #[command(flatten)]
     pub inputs: Inputs,

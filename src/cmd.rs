@@ -3,6 +3,7 @@
 pub mod eval;
 pub mod inspect;
 pub mod train;
+pub mod tui;
 pub mod vocab;
 
 use anyhow::{Result, bail};
@@ -19,13 +20,15 @@ use crate::tokenize::BertTokenizer;
 pub fn run(cli: Cli) -> Result<()> {
     let inputs = cli.inputs;
     match cli.command {
-        None => bail!("the TUI is not built yet: try `bert-tutor inspect`"),
+        None => tui::run(&inputs),
         Some(Command::Inspect(args)) => inspect::run(&inputs, &args),
         Some(Command::Train(args)) => train::run(&inputs, &args),
         Some(Command::Eval(args)) => eval::run(&inputs, &args),
         Some(Command::Vocab { action: VocabAction::Build { out, size } }) => {
             let text = match &inputs.corpus {
-                Some(p) => std::fs::read_to_string(p).map_err(|e| anyhow::anyhow!("corpus file {}: {e}", p.display()))?,
+                Some(p) => {
+                    std::fs::read_to_string(p).map_err(|e| anyhow::anyhow!("corpus file {}: {e}", p.display()))?
+                }
                 None => crate::corpus::DEFAULT_CORPUS.to_string(),
             };
             println!("{}", vocab::build(&text, &out, size, vocab::DEFAULT_MIN_FREQUENCY)?);

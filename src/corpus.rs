@@ -41,8 +41,7 @@ impl Corpus {
     pub fn from_path(path: &Path, tok: &BertTokenizer) -> Result<Self> {
         let shown = path.display().to_string();
         let bytes = std::fs::read(path).with_context(|| format!("corpus file {shown}: cannot read it"))?;
-        let text = String::from_utf8(bytes)
-            .map_err(|_| anyhow::anyhow!("corpus file {shown}: not UTF-8 text"))?;
+        let text = String::from_utf8(bytes).map_err(|_| anyhow::anyhow!("corpus file {shown}: not UTF-8 text"))?;
         Self::parse(&text, &shown, tok)
     }
 

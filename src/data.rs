@@ -44,7 +44,14 @@ impl Stream {
         let mut order: Vec<usize> = (0..self.pool.len()).collect();
         order.shuffle(rng);
         for d in order {
-            let pairs = create_instances_from_document(&corpus.docs, &self.pool, d, self.pair.max_seq_length, self.pair.short_seq_prob, rng);
+            let pairs = create_instances_from_document(
+                &corpus.docs,
+                &self.pool,
+                d,
+                self.pair.max_seq_length,
+                self.pair.short_seq_prob,
+                rng,
+            );
             self.buffer.extend(pairs.iter().map(|p| Example::from_pair(p, masker, rng)));
         }
         self.buffer.shuffle(rng);

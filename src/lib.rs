@@ -7,16 +7,22 @@
 //! ```
 
 pub mod batch;
+pub mod cmd;
 pub mod corpus;
 pub mod masking;
 pub mod model;
 pub mod tokenize;
-pub mod cmd;
 
 /// The pair every BERT course shows: `[CLS] my dog is cute [SEP] he likes play ##ing [SEP]`.
 pub const DEFAULT_A: &str = "my dog is cute";
 pub const DEFAULT_B: &str = "he likes playing";
+pub mod action;
+pub mod app;
+pub mod cli;
 pub mod data;
+pub mod event;
 pub mod optim;
 pub mod train;
-pub mod cli;
+pub mod tui;
+pub mod ui;
+pub mod worker;

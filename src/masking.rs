@@ -176,9 +176,8 @@ impl Masker {
     fn bernoulli<R: rand::Rng>(&self, ids: &[u32], rng: &mut R) -> MaskPlan {
         let s = &self.special;
         let special = |id: u32| s.is_structural(id) || id == s.unk || id == s.mask;
-        let chosen: Vec<usize> = (0..ids.len())
-            .filter(|&i| rng.random::<f64>() < self.prob && !special(ids[i]))
-            .collect();
+        let chosen: Vec<usize> =
+            (0..ids.len()).filter(|&i| rng.random::<f64>() < self.prob && !special(ids[i])).collect();
         let replaced: Vec<bool> = chosen.iter().map(|_| rng.random::<f64>() < 0.8).collect();
         let mut input_ids = ids.to_vec();
         let mut masked = Vec::with_capacity(chosen.len());

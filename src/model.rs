@@ -126,7 +126,15 @@ pub fn evaluate(p: &Params, cfg: &BertConfig, batch: &Batch, w: LossWeights) -> 
 }
 
 /// d(total_loss)/d(every parameter), added into `g`.
-pub fn backward(p: &Params, cfg: &BertConfig, batch: &Batch, w: LossWeights, out: &Outputs, c: &ForwardCache, g: &mut Grads) {
+pub fn backward(
+    p: &Params,
+    cfg: &BertConfig,
+    batch: &Batch,
+    w: LossWeights,
+    out: &Outputs,
+    c: &ForwardCache,
+    g: &mut Grads,
+) {
     let shape = Shape { batch: batch.batch, seq: batch.seq, attention: &batch.attention };
     let mut dx = Array2::zeros((batch.tokens(), cfg.hidden_size));
     let dmlm = loss::cross_entropy_backward(&out.mlm_probs, &batch.mlm_labels, w.mlm);

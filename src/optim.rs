@@ -21,7 +21,15 @@ pub struct AdamW {
 impl AdamW {
     /// BERT's settings: β = (0.9, 0.999), ε = 1e-6, weight decay 0.01.
     pub fn new(cfg: &BertConfig) -> Self {
-        Self { beta1: 0.9, beta2: 0.999, eps: 1e-6, weight_decay: 0.01, m: Params::zeros(cfg), v: Params::zeros(cfg), t: 0 }
+        Self {
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-6,
+            weight_decay: 0.01,
+            m: Params::zeros(cfg),
+            v: Params::zeros(cfg),
+            t: 0,
+        }
     }
 
     /// No decay on biases or LayerNorm weights (BERT's `exclude_from_weight_decay`).
@@ -61,13 +69,15 @@ pub fn clip_grad_norm(g: &mut Grads, max_norm: f32) -> f32 {
     norm
 }
 
-/// Linear warm-up to `peak` over `warmup` steps, then linear decay to 0 at `total`
-/// (HF `get_linear_schedule_with_warmup`, counted from step 1 so the first step moves).
+/// Linear warm-up to `peak` over `warmup` steps, then linear decay to `floor · peak` at
+/// `total` (HF `get_linear_schedule_with_warmup` has floor 0; counted from step 1 so the
+/// first step moves). The TUI keeps a floor so open-ended training never stalls.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Schedule {
     pub peak: f32,
     pub warmup: usize,
     pub total: usize,
+    pub floor: f32,
 }
 
 impl Schedule {
@@ -78,6 +88,7 @@ impl Schedule {
             return self.peak * s as f32 / self.warmup.max(1) as f32;
         }
         let left = self.total.saturating_sub(step) as f32;
-        self.peak * (left / self.total.saturating_sub(self.warmup).max(1) as f32).clamp(0.0, 1.0)
+        let decay = (left / self.total.saturating_sub(self.warmup).max(1) as f32).clamp(0.0, 1.0);
+        self.peak * decay.max(self.floor)
     }
 }

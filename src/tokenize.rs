@@ -90,9 +90,7 @@ impl BertTokenizer {
     /// Wraps any tokenizer, checks it has BERT's special tokens, and installs BERT's template.
     fn from_tokenizer(mut inner: Tokenizer, shown: &str) -> Result<Self> {
         let id = |t: &str| {
-            inner
-                .token_to_id(t)
-                .ok_or_else(|| anyhow!("tokenizer file {shown}: the vocabulary has no {t} token"))
+            inner.token_to_id(t).ok_or_else(|| anyhow!("tokenizer file {shown}: the vocabulary has no {t} token"))
         };
         let special = SpecialIds {
             pad: id("[PAD]")?,
@@ -130,10 +128,25 @@ impl BertTokenizer {
         Ok(self.encode_raw(text)?.get_tokens().to_vec())
     }
 
+    /// Each word of `text` as typed, with the word pieces WordPiece cut it into.
+    pub fn words(&self, text: &str) -> Result<Vec<(String, Vec<String>)>> {
+        let enc = self.encode_raw(text)?;
+        // (word index, byte span in `text`, pieces)
+        let mut words: Vec<WordSpan> = Vec::new();
+        for ((piece, word), &(start, end)) in enc.get_tokens().iter().zip(enc.get_word_ids()).zip(enc.get_offsets()) {
+            match words.last_mut() {
+                Some((w, span, pieces)) if *w == *word && word.is_some() => {
+                    span.1 = end;
+                    pieces.push(piece.clone());
+                }
+                _ => words.push((*word, (start, end), vec![piece.clone()])),
+            }
+        }
+        Ok(words.into_iter().map(|(_, (s, e), p)| (text.get(s..e).unwrap_or(&p[0]).to_string(), p)).collect())
+    }
+
     fn encode_raw(&self, text: &str) -> Result<Encoding> {
-        self.inner
-            .encode(text, false)
-            .map_err(|e| anyhow!("could not tokenize {text:?}: {e}"))
+        self.inner.encode(text, false).map_err(|e| anyhow!("could not tokenize {text:?}: {e}"))
     }
 
     /// Encodes a pair as `[CLS] A [SEP] B [SEP]`, at most `max_len` tokens long.
@@ -155,10 +168,8 @@ impl BertTokenizer {
         let dropped = ea.len() + eb.len() - la - lb;
         ea.truncate(la, 0, TruncationDirection::Right);
         eb.truncate(lb, 0, TruncationDirection::Right);
-        let pair = self
-            .inner
-            .post_process(ea, Some(eb), true)
-            .map_err(|e| anyhow!("could not lay out the pair: {e}"))?;
+        let pair =
+            self.inner.post_process(ea, Some(eb), true).map_err(|e| anyhow!("could not lay out the pair: {e}"))?;
         Ok(EncodedPair {
             tokens: pair.get_tokens().to_vec(),
             ids: pair.get_ids().to_vec(),
@@ -170,15 +181,12 @@ impl BertTokenizer {
     /// Writes the tokenizer as `tokenizer.json` and `vocab.txt` into `dir`.
     pub fn save(&self, dir: &Path) -> Result<()> {
         let json = dir.join("tokenizer.json");
-        self.inner
-            .save(&json, true)
-            .map_err(|e| anyhow!("could not write {}: {e}", json.display()))?;
+        self.inner.save(&json, true).map_err(|e| anyhow!("could not write {}: {e}", json.display()))?;
         let mut vocab: Vec<(String, u32)> = self.inner.get_vocab(true).into_iter().collect();
         vocab.sort_by_key(|(_, id)| *id);
         let lines: Vec<String> = vocab.into_iter().map(|(t, _)| t).collect();
         let txt = dir.join("vocab.txt");
-        std::fs::write(&txt, lines.join("\n") + "\n")
-            .with_context(|| format!("could not write {}", txt.display()))
+        std::fs::write(&txt, lines.join("\n") + "\n").with_context(|| format!("could not write {}", txt.display()))
     }
 
     /// Trains a new WordPiece vocabulary on `sentences` with the crate's `WordPieceTrainer`.
@@ -192,12 +200,13 @@ impl BertTokenizer {
             .show_progress(false)
             .build()
             .into();
-        inner
-            .train(&mut trainer, sentences.iter())
-            .map_err(|e| anyhow!("WordPiece training failed: {e}"))?;
+        inner.train(&mut trainer, sentences.iter()).map_err(|e| anyhow!("WordPiece training failed: {e}"))?;
         Self::from_tokenizer(inner, "the trained vocabulary")
     }
 }
+
+/// A word while it is being gathered: (word index, byte span in the text, its pieces).
+type WordSpan = (Option<u32>, (usize, usize), Vec<String>);
 
 /// The lengths `truncate_seq_pair` leaves: trim the longer side (B on a tie) until they fit.
 pub fn truncated_lengths(mut la: usize, mut lb: usize, budget: usize) -> (usize, usize) {
@@ -215,9 +224,7 @@ pub fn truncated_lengths(mut la: usize, mut lb: usize, budget: usize) -> (usize,
 fn bert_pipeline(model: WordPiece) -> Result<Tokenizer> {
     let mut tokenizer = Tokenizer::new(model);
     // clean_text, handle_chinese_chars, strip_accents (None = follow lowercase), lowercase
-    tokenizer
-        .with_normalizer(Some(BertNormalizer::new(true, true, None, true)))
-        .map_err(|e| anyhow!("{e}"))?;
+    tokenizer.with_normalizer(Some(BertNormalizer::new(true, true, None, true))).map_err(|e| anyhow!("{e}"))?;
     tokenizer.with_pre_tokenizer(Some(BertPreTokenizer));
     tokenizer.with_decoder(Some(WordPieceDecoder::default()));
     Ok(tokenizer)

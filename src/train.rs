@@ -28,7 +28,7 @@ impl Default for TrainConfig {
         Self {
             batch_size: 32,
             pair: PairConfig::default(),
-            schedule: Schedule { peak: 2e-3, warmup: 200, total: 5000 },
+            schedule: Schedule { peak: 2e-3, warmup: 200, total: 5000, floor: 0.0 },
             max_grad_norm: 1.0,
             weights: LossWeights::default(),
             seed: 0,
@@ -76,7 +76,11 @@ impl Trainer {
             bail!("the tokenizer has {} pieces but the model's vocabulary is {}", masker.vocab_size, cfg.vocab_size);
         }
         if tcfg.pair.max_seq_length > cfg.max_position_embeddings {
-            bail!("training sequences of {} tokens do not fit the model's {} positions", tcfg.pair.max_seq_length, cfg.max_position_embeddings);
+            bail!(
+                "training sequences of {} tokens do not fit the model's {} positions",
+                tcfg.pair.max_seq_length,
+                cfg.max_position_embeddings
+            );
         }
         let (train, held) = corpus.split();
         let eval = held_out_batches(&corpus, held, tcfg.pair, &masker, 64);
@@ -105,12 +109,23 @@ impl Trainer {
         model::backward(&self.params, &self.cfg, &batch, w, &out, &cache, &mut self.grads);
         let grad_norm = clip_grad_norm(&mut self.grads, self.tcfg.max_grad_norm);
         if !out.total_loss.is_finite() || !grad_norm.is_finite() {
-            bail!("step {}: the loss or gradient became {} (NaN or infinite); lower the learning rate", self.step + 1, out.total_loss);
+            bail!(
+                "step {}: the loss or gradient became {} (NaN or infinite); lower the learning rate",
+                self.step + 1,
+                out.total_loss
+            );
         }
         let lr = self.tcfg.schedule.lr(self.step);
         self.opt.step(&mut self.params, &self.grads, lr);
         self.step += 1;
-        Ok(StepStats { step: self.step, mlm_loss: out.mlm_loss, nsp_loss: out.nsp_loss, total_loss: out.total_loss, lr, grad_norm })
+        Ok(StepStats {
+            step: self.step,
+            mlm_loss: out.mlm_loss,
+            nsp_loss: out.nsp_loss,
+            total_loss: out.total_loss,
+            lr,
+            grad_norm,
+        })
     }
 
     /// Held-out MLM top-1 accuracy and NSP accuracy, with their losses.
@@ -127,7 +142,19 @@ impl Trainer {
             b_n += batch.batch;
         }
         let (m_n, b_n) = (m_n.max(1) as f32, b_n.max(1) as f32);
-        EvalStats { mlm_loss: mlm / m_n, nsp_loss: nsp / b_n, mlm_accuracy: mlm_ok as f32 / m_n, nsp_accuracy: nsp_ok as f32 / b_n }
+        EvalStats {
+            mlm_loss: mlm / m_n,
+            nsp_loss: nsp / b_n,
+            mlm_accuracy: mlm_ok as f32 / m_n,
+            nsp_accuracy: nsp_ok as f32 / b_n,
+        }
+    }
+
+    /// Starts over from `params`: step 0, fresh optimizer moments.
+    pub fn reset(&mut self, params: Params) {
+        self.params = params;
+        self.opt = AdamW::new(&self.cfg);
+        self.step = 0;
     }
 
     pub fn corpus(&self) -> &Corpus {
@@ -145,7 +172,8 @@ pub fn argmax_hits(logits: &ndarray::Array2<f32>, labels: &[u32]) -> usize {
         .axis_iter(Axis(0))
         .zip(labels)
         .filter(|(row, label)| {
-            let best = row.iter().enumerate().fold((0, f32::NEG_INFINITY), |b, (i, &x)| if x > b.1 { (i, x) } else { b });
+            let best =
+                row.iter().enumerate().fold((0, f32::NEG_INFINITY), |b, (i, &x)| if x > b.1 { (i, x) } else { b });
             best.0 == **label as usize
         })
         .count()

@@ -45,7 +45,11 @@ fn rel_err(a: &[f32], b: &[f32], floor: f64) -> f64 {
 
 fn check(name: &str, ours: &[f32], theirs: &[f32], tol: f64, floor: f64) -> f64 {
     let e = rel_err(ours, theirs, floor);
-    println!("{name:60} rel err {e:.2e}  ours[0..3] {:?}  ref[0..3] {:?}", &ours[..ours.len().min(3)], &theirs[..theirs.len().min(3)]);
+    println!(
+        "{name:60} rel err {e:.2e}  ours[0..3] {:?}  ref[0..3] {:?}",
+        &ours[..ours.len().min(3)],
+        &theirs[..theirs.len().min(3)]
+    );
     assert!(e <= tol, "{name}: relative error {e:.3e} exceeds {tol:e}");
     e
 }
@@ -58,7 +62,8 @@ fn forward_matches_pytorch() {
     let out = model::evaluate(&params, &cfg, &batch, LossWeights::default());
     let v = cfg.vocab_size;
     let ref_logits = &r["mlm_logits"].1;
-    let masked_ref: Vec<f32> = batch.mlm_rows.iter().flat_map(|&row| ref_logits[row * v..(row + 1) * v].to_vec()).collect();
+    let masked_ref: Vec<f32> =
+        batch.mlm_rows.iter().flat_map(|&row| ref_logits[row * v..(row + 1) * v].to_vec()).collect();
     let mut worst: f64 = 0.0;
     worst = worst.max(check("mlm_logits (masked rows)", out.mlm_logits.as_slice().unwrap(), &masked_ref, 1e-5, 0.0));
     worst = worst.max(check("nsp_logits", out.nsp_logits.as_slice().unwrap(), &r["nsp_logits"].1, 1e-5, 0.0));
@@ -79,7 +84,11 @@ fn every_gradient_matches_pytorch() {
     model::backward(&params, &cfg, &batch, w, &out, &cache, &mut grads);
     let mut worst: f64 = 0.0;
     let tensors = grads.tensors();
-    assert_eq!(tensors.len(), r.keys().filter(|k| k.starts_with("grad.")).count(), "one reference gradient per parameter");
+    assert_eq!(
+        tensors.len(),
+        r.keys().filter(|k| k.starts_with("grad.")).count(),
+        "one reference gradient per parameter"
+    );
     for (name, g) in tensors {
         let (shape, theirs) = &r[&format!("grad.{name}")];
         assert_eq!(g.shape(), shape.as_slice(), "{name}");
@@ -95,4 +104,38 @@ fn loads_old_names_and_tied_decoder_to_the_same_weights() {
     let (cfg_old, old) = checkpoint::load(Path::new("tests/fixtures/tiny_bert_old")).unwrap();
     assert_eq!(cfg_new.hidden_size, cfg_old.hidden_size);
     assert_eq!(new, old);
+}
+
+/// Five AdamW steps (lr 1e-2, no decay on biases and LayerNorm, no clipping) on the same
+/// batch follow PyTorch's `torch.optim.AdamW` loss for loss, like llm.c's 10-step check.
+#[test]
+fn adamw_trajectory_matches_pytorch() {
+    let (cfg, mut params) = checkpoint::load(Path::new("tests/fixtures/tiny_bert")).unwrap();
+    let r = reference();
+    let batch = batch_from(&r);
+    let w = LossWeights::default();
+    let mut opt = bert_tutor::optim::AdamW::new(&cfg);
+    let mut grads = Grads::zeros(&cfg);
+    let expected = &r["adamw_losses"].1;
+    for (step, &theirs) in expected.iter().enumerate() {
+        let (out, cache) = model::forward(&params, &cfg, &batch, w, None::<&mut rand::rngs::StdRng>);
+        let e = (f64::from(out.total_loss) - f64::from(theirs)).abs() / f64::from(theirs).abs();
+        println!("AdamW step {step}: loss {:.7} (PyTorch {theirs:.7}), rel err {e:.2e}", out.total_loss);
+        assert!(e < 1e-4, "step {step}: loss {} vs PyTorch {theirs}", out.total_loss);
+        grads.zero();
+        model::backward(&params, &cfg, &batch, w, &out, &cache, &mut grads);
+        opt.step(&mut params, &grads, 1e-2);
+    }
+}
+
+/// A checkpoint we save loads back bit for bit (and `tools/check_hf_load.py` loads it in HF).
+#[test]
+fn save_then_load_round_trips() {
+    let (cfg, params) = checkpoint::load(Path::new("tests/fixtures/tiny_bert")).unwrap();
+    let dir = std::env::temp_dir().join(format!("bert-tutor-roundtrip-{}", std::process::id()));
+    checkpoint::save(&dir, &cfg, &params, None).unwrap();
+    let (cfg2, params2) = checkpoint::load(&dir).unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(cfg, cfg2);
+    assert_eq!(params, params2);
 }

@@ -20,7 +20,10 @@ pub fn run(inputs: &Inputs, args: &EvalArgs) -> Result<()> {
     let (cfg, params) = super::load_model(inputs, &tok)?;
     let pair = tok.encode_pair(&args.a, &args.b, cfg.max_position_embeddings)?;
     if pair.dropped > 0 {
-        eprintln!("note: the pair was longer than the model's {} positions; dropped {} word pieces", cfg.max_position_embeddings, pair.dropped);
+        eprintln!(
+            "note: the pair was longer than the model's {} positions; dropped {} word pieces",
+            cfg.max_position_embeddings, pair.dropped
+        );
     }
     check_positions(&tok, &pair.ids, &args.mask)?;
     let label = if args.label == NspLabel::IsNext { IS_NEXT } else { NOT_NEXT };
@@ -31,8 +34,7 @@ pub fn run(inputs: &Inputs, args: &EvalArgs) -> Result<()> {
     if let Some(path) = &args.grads {
         let mut grads = Grads::zeros(&cfg);
         model::backward(&params, &cfg, &batch, w, &out, &cache, &mut grads);
-        let tensors: Vec<_> = grads.tensors().into_iter().map(|(n, t)| (n, t.shape().to_vec(), t.iter().copied().collect())).collect();
-        checkpoint::write_tensors(path, &tensors)?;
+        checkpoint::write_tensors(path, &grads.named_values())?;
     }
     let report = report(&tok, &pair.tokens, &batch, &out);
     if args.json {
@@ -87,7 +89,12 @@ fn print_text(r: &serde_json::Value) {
     let tokens: Vec<&str> = r["tokens"].as_array().into_iter().flatten().filter_map(|t| t.as_str()).collect();
     println!("Input: {}", tokens.join(" "));
     for p in r["predictions"].as_array().into_iter().flatten() {
-        let top: Vec<String> = p["top"].as_array().into_iter().flatten().map(|t| format!("{} {:.3}", t["token"].as_str().unwrap_or("?"), t["prob"].as_f64().unwrap_or(0.0))).collect();
+        let top: Vec<String> = p["top"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|t| format!("{} {:.3}", t["token"].as_str().unwrap_or("?"), t["prob"].as_f64().unwrap_or(0.0)))
+            .collect();
         println!(
             "position {:>2} {:<10} p = {:.4}  -log p = {:.4}   top: {}",
             p["position"],
@@ -97,7 +104,11 @@ fn print_text(r: &serde_json::Value) {
             top.join(", ")
         );
     }
-    println!("P(IsNext) = {:.4}  (label {})", r["nsp_prob_is_next"].as_f64().unwrap_or(0.0), r["nsp_label"].as_str().unwrap_or("?"));
+    println!(
+        "P(IsNext) = {:.4}  (label {})",
+        r["nsp_prob_is_next"].as_f64().unwrap_or(0.0),
+        r["nsp_label"].as_str().unwrap_or("?")
+    );
     println!(
         "MLM loss {:.4} + NSP loss {:.4} = total {:.4}",
         r["mlm_loss"].as_f64().unwrap_or(0.0),

@@ -5,7 +5,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde_json::json;
 
-use crate::cli::{InspectArgs, Inputs};
+use crate::cli::{Inputs, InspectArgs};
 use crate::masking::{Action, MaskPlan};
 use crate::model::BertConfig;
 use crate::tokenize::{BertTokenizer, EncodedPair};
@@ -17,7 +17,10 @@ pub fn run(inputs: &Inputs, args: &InspectArgs) -> Result<()> {
     let max_len = BertConfig::default().max_position_embeddings;
     let pair = tok.encode_pair(a, b, max_len)?;
     if pair.dropped > 0 {
-        eprintln!("note: the pair was too long; dropped {} word pieces from the end of the longer sentence to fit {max_len} tokens", pair.dropped);
+        eprintln!(
+            "note: the pair was too long; dropped {} word pieces from the end of the longer sentence to fit {max_len} tokens",
+            pair.dropped
+        );
     }
     let mut masker = super::masker(&tok);
     masker.strategy = args.strategy;
@@ -56,7 +59,8 @@ pub fn figure(pair: &EncodedPair) -> String {
         ("Segment", pair.segments.iter().map(|&s| if s == 0 { "A" } else { "B" }.to_string()).collect()),
         ("Position", (0..pair.ids.len()).map(|p| p.to_string()).collect()),
     ];
-    let widths: Vec<usize> = (0..pair.ids.len()).map(|i| rows.iter().map(|(_, r)| r[i].chars().count()).max().unwrap_or(1)).collect();
+    let widths: Vec<usize> =
+        (0..pair.ids.len()).map(|i| rows.iter().map(|(_, r)| r[i].chars().count()).max().unwrap_or(1)).collect();
     let mut out = String::new();
     let mut start = 0;
     while start < widths.len() {
@@ -89,7 +93,12 @@ fn plan_text(tok: &BertTokenizer, pair: &EncodedPair, plan: &MaskPlan, strategy:
             Action::Random => format!("replaced by random token {:?}", tok.token(m.replacement)),
             Action::Keep => "kept as it is".to_string(),
         };
-        out.push_str(&format!("  position {:>2}  {:<10} {what}; label {:?}\n", m.position, tok.token(m.original), tok.token(m.original)));
+        out.push_str(&format!(
+            "  position {:>2}  {:<10} {what}; label {:?}\n",
+            m.position,
+            tok.token(m.original),
+            tok.token(m.original)
+        ));
     }
     let shown: Vec<String> = plan.input_ids.iter().map(|&id| tok.token(id)).collect();
     out.push_str(&format!("Model input: {}\n", shown.join(" ")));

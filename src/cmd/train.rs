@@ -22,7 +22,7 @@ pub fn run(inputs: &Inputs, args: &TrainArgs) -> Result<()> {
     let warmup = (args.steps / 10).clamp(1, 500);
     let tcfg = TrainConfig {
         batch_size: args.batch.max(1),
-        schedule: Schedule { peak: args.lr, warmup, total: args.steps },
+        schedule: Schedule { peak: args.lr, warmup, total: args.steps, floor: 0.0 },
         seed: inputs.seed,
         ..TrainConfig::default()
     };
@@ -44,10 +44,15 @@ pub fn run(inputs: &Inputs, args: &TrainArgs) -> Result<()> {
         trainer.corpus().split().0.len(),
         trainer.corpus().split().1.len()
     );
-    println!("{:>6} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9}", "step", "seconds", "train MLM", "train NSP", "held MLM", "MLM acc", "NSP acc");
+    println!(
+        "{:>6} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9}",
+        "step", "seconds", "train MLM", "train NSP", "held MLM", "MLM acc", "NSP acc"
+    );
     let bar = std::io::stderr().is_terminal().then(|| {
         let bar = ProgressBar::new(args.steps as u64);
-        bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} steps  {msg}  ETA {eta}").expect("valid template"));
+        bar.set_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} steps  {msg}  ETA {eta}").expect("valid template"),
+        );
         bar
     });
     let start = Instant::now();
@@ -65,7 +70,7 @@ pub fn run(inputs: &Inputs, args: &TrainArgs) -> Result<()> {
             let last = window.last().copied().unwrap_or_default();
             bar.set_message(format!("MLM {:.3}  NSP {:.3}", last.mlm_loss, last.nsp_loss));
         }
-        if trainer.step % args.eval_every.max(1) == 0 || trainer.step == args.steps {
+        if trainer.step.is_multiple_of(args.eval_every.max(1)) || trainer.step == args.steps {
             let line = report_line(&trainer, &window, start.elapsed().as_secs_f32());
             match &bar {
                 Some(bar) => bar.println(line),
@@ -84,7 +89,11 @@ pub fn run(inputs: &Inputs, args: &TrainArgs) -> Result<()> {
             println!("{why}saved step {} to {}", trainer.step, args.out.display());
             Ok(())
         }
-        Err(e) => Err(e.context(format!("training stopped; the last good weights (step {}) are saved in {}", trainer.step, args.out.display()))),
+        Err(e) => Err(e.context(format!(
+            "training stopped; the last good weights (step {}) are saved in {}",
+            trainer.step,
+            args.out.display()
+        ))),
     }
 }
 

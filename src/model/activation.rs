@@ -31,9 +31,7 @@ impl Activation {
     fn derivative(self, x: f32) -> f32 {
         match self {
             // Φ(x) + x φ(x)
-            Activation::Gelu => {
-                0.5 * (1.0 + libm::erff(x * INV_SQRT_2)) + x * INV_SQRT_2PI * (-0.5 * x * x).exp()
-            }
+            Activation::Gelu => 0.5 * (1.0 + libm::erff(x * INV_SQRT_2)) + x * INV_SQRT_2PI * (-0.5 * x * x).exp(),
             Activation::GeluNew => {
                 let inner = SQRT_2_OVER_PI * (x + 0.044_715 * x * x * x);
                 let t = inner.tanh();

@@ -138,4 +138,3 @@ fn dropped(p: ArrayView2<f32>, mask: &DropMask, start: usize, t: usize) -> Array
         None => p.to_owned(),
     }
 }
-

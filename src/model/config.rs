@@ -81,7 +81,7 @@ impl BertConfig {
         if h == 0 || a == 0 || self.vocab_size == 0 || self.intermediate_size == 0 {
             bail!("config: hidden_size, num_attention_heads, intermediate_size and vocab_size must be positive");
         }
-        if h % a != 0 {
+        if !h.is_multiple_of(a) {
             bail!("config: hidden_size {h} is not a multiple of num_attention_heads {a}");
         }
         if self.max_position_embeddings < 4 || self.type_vocab_size < 2 {

@@ -34,7 +34,14 @@ pub fn nsp_forward(p: &Params, x: &Array2<f32>, cls_rows: &[usize]) -> (Array2<f
 }
 
 /// dlogits: (B, 2) → adds d[CLS] into the rows of dx: (B·T, H)
-pub fn nsp_backward(p: &Params, dlogits: &Array2<f32>, c: &NspCache, cls_rows: &[usize], g: &mut Params, dx: &mut Array2<f32>) {
+pub fn nsp_backward(
+    p: &Params,
+    dlogits: &Array2<f32>,
+    c: &NspCache,
+    cls_rows: &[usize],
+    g: &mut Params,
+    dx: &mut Array2<f32>,
+) {
     let dpooled = p.nsp.backward(dlogits.view(), c.pooled.view(), &mut g.nsp);
     let dpre = tanh_backward(dpooled.view(), c.pooled.view());
     let dcls = p.pooler.backward(dpre.view(), c.cls.view(), &mut g.pooler);

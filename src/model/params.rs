@@ -57,8 +57,7 @@ pub type Grads = Params;
 macro_rules! named_tensors {
     ($p:expr, $view:ident, $iter:ident) => {{
         let p = $p;
-        let mut v = Vec::new();
-        v.push(("bert.embeddings.word_embeddings.weight".to_string(), p.word.$view().into_dyn()));
+        let mut v = vec![("bert.embeddings.word_embeddings.weight".to_string(), p.word.$view().into_dyn())];
         v.push(("bert.embeddings.position_embeddings.weight".to_string(), p.position.$view().into_dyn()));
         v.push(("bert.embeddings.token_type_embeddings.weight".to_string(), p.token_type.$view().into_dyn()));
         v.push(("bert.embeddings.LayerNorm.weight".to_string(), p.emb_norm.g.$view().into_dyn()));
@@ -149,6 +148,11 @@ impl Params {
     /// `(hf_name, tensor)` for every parameter, mutable.
     pub fn tensors_mut(&mut self) -> Vec<(String, ArrayViewMutD<'_, f32>)> {
         named_tensors!(self, view_mut, iter_mut)
+    }
+
+    /// Every tensor copied out as `(name, shape, values)`, for safetensors.
+    pub fn named_values(&self) -> Vec<super::checkpoint::NamedTensor> {
+        self.tensors().into_iter().map(|(n, t)| (n, t.shape().to_vec(), t.iter().copied().collect())).collect()
     }
 
     pub fn num_parameters(&self) -> usize {

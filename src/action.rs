@@ -1,0 +1,108 @@
+//! What the user can ask for, and the one place keys become [`Action`]s.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+/// A user intent; `App::update` carries it out.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    Quit,
+    ToggleHelp,
+    NextStage,
+    PrevStage,
+    GoStage(usize),
+    Up,
+    Down,
+    FocusNext,
+    TogglePause,
+    StepOnce,
+    LrUp,
+    LrDown,
+    CycleWeights,
+    ResetWeights,
+    Save,
+    RerollMask,
+    ToggleMask,
+    CycleStrategy,
+    SwapB,
+    NewPair {
+        is_next: bool,
+    },
+    EditA,
+    EditB,
+    /// A key for the open text field.
+    EditKey(KeyEvent),
+    EditSubmit,
+    EditCancel,
+}
+
+/// Maps a key press to an action; `editing` routes keys to the text field.
+/// Only presses count (Windows also reports releases).
+pub fn from_key(key: KeyEvent, editing: bool, help: bool) -> Option<Action> {
+    if key.kind != KeyEventKind::Press {
+        return None;
+    }
+    if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+        return Some(Action::Quit);
+    }
+    if editing {
+        return Some(match key.code {
+            KeyCode::Enter => Action::EditSubmit,
+            KeyCode::Esc => Action::EditCancel,
+            _ => Action::EditKey(key),
+        });
+    }
+    if help {
+        return match key.code {
+            KeyCode::Char('q') => Some(Action::Quit),
+            _ => Some(Action::ToggleHelp),
+        };
+    }
+    Some(match key.code {
+        KeyCode::Char('q') | KeyCode::Esc => Action::Quit,
+        KeyCode::Char('?') => Action::ToggleHelp,
+        KeyCode::Right | KeyCode::Char('l') => Action::NextStage,
+        KeyCode::Left | KeyCode::Char('h') => Action::PrevStage,
+        KeyCode::Char(c @ '1'..='8') => Action::GoStage(c as usize - '1' as usize),
+        KeyCode::Up | KeyCode::Char('k') => Action::Up,
+        KeyCode::Down | KeyCode::Char('j') => Action::Down,
+        KeyCode::Tab | KeyCode::BackTab => Action::FocusNext,
+        KeyCode::Char(' ') => Action::TogglePause,
+        KeyCode::Char('.') => Action::StepOnce,
+        KeyCode::Char('+') | KeyCode::Char('=') => Action::LrUp,
+        KeyCode::Char('-') => Action::LrDown,
+        KeyCode::Char('w') => Action::CycleWeights,
+        KeyCode::Char('R') => Action::ResetWeights,
+        KeyCode::Char('S') => Action::Save,
+        KeyCode::Char('r') => Action::RerollMask,
+        KeyCode::Char('m') | KeyCode::Enter => Action::ToggleMask,
+        KeyCode::Char('t') => Action::CycleStrategy,
+        KeyCode::Char('x') => Action::SwapB,
+        KeyCode::Char('n') => Action::NewPair { is_next: true },
+        KeyCode::Char('N') => Action::NewPair { is_next: false },
+        KeyCode::Char('a') => Action::EditA,
+        KeyCode::Char('b') => Action::EditB,
+        _ => return None,
+    })
+}
+
+/// Every key, for the help screen: (keys, what they do).
+pub const KEY_HELP: &[(&str, &str)] = &[
+    ("← → / h l", "previous / next stage"),
+    ("1 … 8", "jump to a stage"),
+    ("↑ ↓ / k j", "move the token cursor (or scroll the focused detail pane)"),
+    ("Tab", "switch focus between the token list and the detail pane"),
+    ("a / b", "edit sentence A / B (Enter applies, Esc cancels)"),
+    ("n / N", "draw a new pair from the corpus: IsNext / NotNext"),
+    ("x", "swap B between its real next sentence and a random one"),
+    ("r", "re-roll the mask with a new seed"),
+    ("m / Enter", "mask or unmask the token under the cursor"),
+    ("t", "masking rule: BERT fixed count → whole-word → HF Bernoulli"),
+    ("Space", "pause / resume training"),
+    (".", "one training step (while paused)"),
+    ("+ / -", "double / halve the learning rate"),
+    ("w", "loss weights: MLM + NSP → MLM only → NSP only"),
+    ("R", "reset the weights to a fresh initialisation"),
+    ("S", "save a checkpoint (HF layout) to ./checkpoint"),
+    ("?", "this help (any key closes it)"),
+    ("q / Esc", "quit"),
+];

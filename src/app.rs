@@ -1,0 +1,349 @@
+//! The TUI's state and the one place it changes: [`App::update`]. Rendering (`ui.rs`)
+//! only reads it.
+
+pub mod pair;
+pub mod training;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::Sender;
+
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+use tui_input::Input;
+use tui_input::backend::crossterm::to_input_request;
+
+use crate::action::Action;
+use crate::corpus::{Corpus, IS_NEXT, NOT_NEXT};
+use crate::masking::Masker;
+use crate::model::{BertConfig, Params};
+use crate::tokenize::BertTokenizer;
+use crate::worker::{Command, TrainEvent};
+pub use pair::{Pair, PairView};
+pub use training::{Heads, Training};
+
+/// The walk-through, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    Pieces,
+    Input,
+    Embeddings,
+    Masking,
+    Mlm,
+    Nsp,
+    Sum,
+    Training,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 8] = [
+        Stage::Pieces,
+        Stage::Input,
+        Stage::Embeddings,
+        Stage::Masking,
+        Stage::Mlm,
+        Stage::Nsp,
+        Stage::Sum,
+        Stage::Training,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Stage::Pieces => "Text to pieces",
+            Stage::Input => "The input",
+            Stage::Embeddings => "Embedding rows",
+            Stage::Masking => "Mask selection",
+            Stage::Mlm => "MLM head",
+            Stage::Nsp => "NSP head",
+            Stage::Sum => "The sum",
+            Stage::Training => "Training",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        Stage::ALL.iter().position(|&s| s == self).unwrap_or(0)
+    }
+}
+
+/// Which pane the arrows move in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Focus {
+    #[default]
+    Tokens,
+    Detail,
+}
+
+/// Which sentence the text field edits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    A,
+    B,
+}
+
+#[derive(Debug, Clone)]
+pub struct Editing {
+    pub side: Side,
+    pub input: Input,
+}
+
+/// A line for the user: what happened, or what was wrong and what to do.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    pub text: String,
+    pub error: bool,
+}
+
+pub struct App {
+    pub tok: BertTokenizer,
+    pub corpus: Arc<Corpus>,
+    pub cfg: BertConfig,
+    pub masker: Masker,
+    pub params: Arc<Params>,
+    pub pair: Pair,
+    pub view: PairView,
+    pub stage: Stage,
+    pub cursor: usize,
+    pub focus: Focus,
+    pub scroll: usize,
+    pub help: bool,
+    pub editing: Option<Editing>,
+    pub training: Training,
+    pub message: Option<Message>,
+    pub quit: bool,
+    pub color: bool,
+    pub seed: u64,
+    pub save_dir: PathBuf,
+    rng: StdRng,
+    commands: Option<Sender<Command>>,
+}
+
+impl App {
+    /// The app on a pair; `commands` is the trainer's channel (None: no trainer, as in tests).
+    pub fn new(
+        tok: BertTokenizer,
+        corpus: Arc<Corpus>,
+        cfg: BertConfig,
+        params: Arc<Params>,
+        pair: Pair,
+        seed: u64,
+        commands: Option<Sender<Command>>,
+    ) -> Self {
+        let masker = crate::cmd::masker(&tok);
+        let heads = Heads::default();
+        let view = PairView::compute(&params, &cfg, &pair, tok.special.pad, heads.weights(), 0);
+        let mut training = Training::default();
+        training.heads = heads;
+        training.peak_lr = crate::train::TrainConfig::default().schedule.peak;
+        Self {
+            tok,
+            corpus,
+            cfg,
+            masker,
+            params,
+            pair,
+            view,
+            stage: Stage::Pieces,
+            cursor: 1,
+            focus: Focus::Tokens,
+            scroll: 0,
+            help: false,
+            editing: None,
+            training,
+            message: None,
+            quit: false,
+            color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            seed,
+            save_dir: PathBuf::from("checkpoint"),
+            rng: StdRng::seed_from_u64(seed ^ 0x5eed),
+            commands,
+        }
+    }
+
+    /// Connects the trainer thread's command channel.
+    pub fn set_commands(&mut self, tx: Sender<Command>) {
+        self.commands = Some(tx);
+    }
+
+    fn send(&mut self, c: Command) {
+        if let Some(tx) = &self.commands
+            && tx.send(c).is_err()
+        {
+            self.error("the trainer thread has stopped; restart bert-tutor to train again");
+        }
+    }
+
+    fn info(&mut self, text: impl Into<String>) {
+        self.message = Some(Message { text: text.into(), error: false });
+    }
+
+    fn error(&mut self, text: impl Into<String>) {
+        self.message = Some(Message { text: text.into(), error: true });
+    }
+
+    /// Re-runs the UI's forward pass of the pair with the weights in use.
+    fn recompute(&mut self) {
+        let w = self.training.heads.weights();
+        self.view = PairView::compute(&self.params, &self.cfg, &self.pair, self.tok.special.pad, w, self.training.step);
+        let o = &self.view.outputs;
+        let (mlm, nsp, total) = (o.mlm_loss, o.nsp_loss, o.total_loss);
+        self.training.on_pair(self.view.step, mlm, nsp, total);
+    }
+
+    fn set_pair(&mut self, pair: Pair) {
+        self.pair = pair;
+        self.cursor = self.cursor.min(self.pair.encoded.ids.len() - 1);
+        self.training.pair_curve.clear();
+        self.recompute();
+    }
+
+    /// Carries out one action.
+    pub fn update(&mut self, action: Action) {
+        if !matches!(action, Action::EditKey(_)) {
+            self.message = None;
+        }
+        let n = self.pair.encoded.ids.len();
+        match action {
+            Action::Quit => self.quit = true,
+            Action::ToggleHelp => self.help = !self.help,
+            Action::NextStage => self.stage = Stage::ALL[(self.stage.index() + 1) % 8],
+            Action::PrevStage => self.stage = Stage::ALL[(self.stage.index() + 7) % 8],
+            Action::GoStage(i) => self.stage = Stage::ALL[i.min(7)],
+            Action::Up if self.focus == Focus::Detail => self.scroll = self.scroll.saturating_sub(1),
+            Action::Down if self.focus == Focus::Detail => self.scroll += 1,
+            Action::Up => self.cursor = (self.cursor + n - 1) % n,
+            Action::Down => self.cursor = (self.cursor + 1) % n,
+            Action::FocusNext => self.focus = if self.focus == Focus::Tokens { Focus::Detail } else { Focus::Tokens },
+            Action::TogglePause => {
+                let c = if self.training.running { Command::Pause } else { Command::Resume };
+                self.send(c);
+            }
+            Action::StepOnce if self.training.running => self.info("pause first (Space), then . steps once"),
+            Action::StepOnce => self.send(Command::Step),
+            Action::LrUp => self.send(Command::ScaleLr(2.0)),
+            Action::LrDown => self.send(Command::ScaleLr(0.5)),
+            Action::CycleWeights => {
+                self.training.heads = self.training.heads.next();
+                self.send(Command::SetWeights(self.training.heads.weights()));
+                self.info(format!("training loss: {}", self.training.heads.label()));
+                self.recompute();
+            }
+            Action::ResetWeights => {
+                self.seed = self.seed.wrapping_add(1);
+                self.send(Command::Reset(self.seed));
+                self.training.clear();
+                self.info(format!("weights reset to a fresh initialisation (seed {})", self.seed));
+            }
+            Action::Save => {
+                let dir = self.save_dir.clone();
+                self.send(Command::Save(dir));
+            }
+            Action::RerollMask => {
+                let seed = self.pair.mask_seed.wrapping_add(1);
+                self.pair.remask(&self.masker, seed);
+                self.recompute();
+                self.info(format!("new mask (seed {seed})"));
+            }
+            Action::ToggleMask => match self.pair.toggle(self.cursor, &self.masker) {
+                Ok(()) => self.recompute(),
+                Err(e) => self.error(e),
+            },
+            Action::CycleStrategy => {
+                self.masker.strategy = self.masker.strategy.next();
+                let seed = self.pair.mask_seed;
+                self.pair.remask(&self.masker, seed);
+                self.recompute();
+                self.info(format!("masking rule: {}", self.masker.strategy.label()));
+            }
+            Action::SwapB => self.swap_b(),
+            Action::NewPair { is_next } => {
+                let (a, b, label) = self.corpus.pair_text(is_next, &mut self.rng);
+                self.replace_pair(&a, &b, label);
+            }
+            Action::EditA | Action::EditB => {
+                let side = if action == Action::EditA { Side::A } else { Side::B };
+                let text = if side == Side::A { self.pair.a.clone() } else { self.pair.b.clone() };
+                self.editing = Some(Editing { side, input: Input::new(text) });
+            }
+            Action::EditKey(key) => {
+                if let Some(e) = &mut self.editing
+                    && let Some(req) = to_input_request(&ratatui::crossterm::event::Event::Key(key))
+                {
+                    e.input.handle(req);
+                }
+            }
+            Action::EditCancel => self.editing = None,
+            Action::EditSubmit => self.submit_edit(),
+        }
+    }
+
+    /// A report from the trainer thread.
+    pub fn on_train(&mut self, e: TrainEvent) {
+        match e {
+            TrainEvent::Step(s) => self.training.on_step(s),
+            TrainEvent::Eval { step, stats } => self.training.eval = Some((step, stats)),
+            TrainEvent::Snapshot { step, params } => {
+                self.params = params;
+                self.training.step = step;
+                self.recompute();
+            }
+            TrainEvent::Status { running, peak_lr } => {
+                self.training.running = running;
+                self.training.peak_lr = peak_lr;
+            }
+            TrainEvent::Saved { step, dir } => self.info(format!(
+                "saved step {step} to {}/ (HF layout: config.json, model.safetensors, tokenizer)",
+                dir.display()
+            )),
+            TrainEvent::Failed(why) => {
+                self.training.running = false;
+                self.error(why);
+            }
+        }
+    }
+
+    fn submit_edit(&mut self) {
+        let Some(e) = self.editing.take() else { return };
+        let text = e.input.value().to_string();
+        let (a, b) = if e.side == Side::A { (text, self.pair.b.clone()) } else { (self.pair.a.clone(), text) };
+        self.replace_pair(&a, &b, self.pair.label);
+    }
+
+    /// Tokenizes a new pair; a bad one leaves the old pair and says what was wrong.
+    fn replace_pair(&mut self, a: &str, b: &str, label: u32) {
+        match Pair::new(&self.tok, &self.cfg, &self.masker, a, b, label, self.pair.mask_seed) {
+            Ok(pair) => {
+                if pair.encoded.dropped > 0 {
+                    self.info(format!(
+                        "the pair was too long: dropped {} word pieces to fit {} positions",
+                        pair.encoded.dropped, self.cfg.max_position_embeddings
+                    ));
+                }
+                self.set_pair(pair);
+            }
+            Err(err) => self.error(format!("{err:#}; the pair is unchanged")),
+        }
+    }
+
+    /// B ↔ a random sentence of another document, and the NSP label with it.
+    fn swap_b(&mut self) {
+        let (a, real_b) = (self.pair.a.clone(), self.pair.real_b.clone());
+        match real_b {
+            Some(b) => {
+                self.replace_pair(&a, &b, IS_NEXT);
+                self.info("B is the real next sentence again: IsNext");
+            }
+            None => {
+                let d = self.rng.random_range(0..self.corpus.text.len());
+                let doc = &self.corpus.text[d];
+                let b = doc[self.rng.random_range(0..doc.len())].clone();
+                let old_b = self.pair.b.clone();
+                let label = self.pair.label;
+                self.replace_pair(&a, &b, NOT_NEXT);
+                if self.pair.b == b {
+                    self.pair.real_b = Some(old_b).filter(|_| label == IS_NEXT);
+                    self.info("B is now a random sentence from the corpus: NotNext (x swaps back)");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! The pair on the screen: its text, tokens, mask plan and NSP label, and everything the
+//! current weights compute for it (the UI's own forward pass, re-run on every snapshot).
+
+use anyhow::Result;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+use crate::batch::{Batch, Example};
+use crate::corpus::{IS_NEXT, NOT_NEXT};
+use crate::masking::{Action as MaskAction, MaskPlan, MaskedToken, Masker};
+use crate::model::embeddings::{self, EmbeddingRows};
+use crate::model::{self, BertConfig, LossWeights, Outputs, Params};
+use crate::tokenize::{BertTokenizer, EncodedPair};
+
+/// The sentence pair being studied.
+#[derive(Debug, Clone)]
+pub struct Pair {
+    pub a: String,
+    pub b: String,
+    /// B before `x` swapped it for a random sentence, to swap back.
+    pub real_b: Option<String>,
+    pub label: u32,
+    pub encoded: EncodedPair,
+    pub plan: MaskPlan,
+    pub mask_seed: u64,
+}
+
+impl Pair {
+    /// Tokenizes and masks; errors (an empty sentence) come back for the UI to show.
+    pub fn new(
+        tok: &BertTokenizer,
+        cfg: &BertConfig,
+        masker: &Masker,
+        a: &str,
+        b: &str,
+        label: u32,
+        mask_seed: u64,
+    ) -> Result<Self> {
+        let encoded = tok.encode_pair(a, b, cfg.max_position_embeddings)?;
+        let plan = masker.plan(&encoded.ids, &mut StdRng::seed_from_u64(mask_seed));
+        Ok(Self { a: a.trim().to_string(), b: b.trim().to_string(), real_b: None, label, encoded, plan, mask_seed })
+    }
+
+    pub fn remask(&mut self, masker: &Masker, seed: u64) {
+        self.mask_seed = seed;
+        self.plan = masker.plan(&self.encoded.ids, &mut StdRng::seed_from_u64(seed));
+    }
+
+    /// Masks or unmasks one position by hand; `[CLS]`/`[SEP]` refuse with a reason.
+    pub fn toggle(&mut self, position: usize, masker: &Masker) -> Result<(), String> {
+        let id = self.encoded.ids[position];
+        if masker.special.is_structural(id) {
+            return Err(format!("{} is never masked: BERT only predicts word pieces", self.encoded.tokens[position]));
+        }
+        if let Some(i) = self.plan.masked.iter().position(|m| m.position == position) {
+            self.plan.masked.remove(i);
+            self.plan.input_ids[position] = id;
+        } else {
+            let m = MaskedToken { position, original: id, action: MaskAction::Mask, replacement: masker.special.mask };
+            self.plan.input_ids[position] = m.replacement;
+            self.plan.masked.push(m);
+            self.plan.masked.sort_by_key(|m| m.position);
+        }
+        Ok(())
+    }
+
+    pub fn is_next(&self) -> bool {
+        self.label == IS_NEXT
+    }
+
+    pub fn label_name(&self) -> &'static str {
+        if self.label == NOT_NEXT { "NotNext" } else { "IsNext" }
+    }
+
+    /// The single-sequence batch the model reads.
+    pub fn batch(&self, pad: u32) -> Batch {
+        let example = Example::from_plan(self.plan.clone(), self.encoded.segments.clone(), self.label);
+        Batch::from_examples(&[example], pad)
+    }
+}
+
+/// What the weights in use compute for the pair.
+#[derive(Debug, Clone)]
+pub struct PairView {
+    pub outputs: Outputs,
+    pub rows: EmbeddingRows,
+    /// The five likeliest pieces (id, probability) at each masked position.
+    pub top: Vec<Vec<(u32, f32)>>,
+    /// The step of the weights that computed this.
+    pub step: usize,
+}
+
+impl PairView {
+    pub fn compute(p: &Params, cfg: &BertConfig, pair: &Pair, pad: u32, weights: LossWeights, step: usize) -> Self {
+        let batch = pair.batch(pad);
+        let outputs = model::evaluate(p, cfg, &batch, weights);
+        let rows = embeddings::rows(p, cfg, &batch);
+        let top = outputs.mlm_probs.rows().into_iter().map(|r| top_k(r.as_slice().unwrap_or(&[]), 5)).collect();
+        Self { outputs, rows, top, step }
+    }
+}
+
+/// The `k` largest entries as (index, value), largest first.
+pub fn top_k(values: &[f32], k: usize) -> Vec<(u32, f32)> {
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_unstable_by(|&a, &b| values[b].total_cmp(&values[a]));
+    order.into_iter().take(k).map(|i| (i as u32, values[i])).collect()
+}

@@ -1,0 +1,149 @@
+//! Drawing the app: pure functions of `&App` into a buffer, one file per stage.
+//! Layout: title bar, stage tabs, the stage (and a live-loss pane when wide), a message
+//! or text field line, and the keys that apply now.
+
+mod embeddings;
+mod heat;
+mod help;
+mod mlm;
+mod nsp;
+mod pieces;
+mod side;
+mod sum;
+pub mod theme;
+mod tokens;
+mod training;
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
+
+use crate::app::{App, Focus, Stage};
+use theme::Theme;
+
+/// The smallest screen the layout is made for.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+/// From this width on, the live-loss pane sits beside the stage.
+const SIDE_FROM: u16 = 110;
+
+impl Widget for &App {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+            too_small(area, buf);
+            return;
+        }
+        let theme = Theme { color: self.color };
+        let [title, tabs, body, note, keys] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Fill(1),
+            Constraint::Length(1),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+        title_bar(self, theme).render(title, buf);
+        stage_tabs(self, theme).render(tabs, buf);
+        let main = if area.width >= SIDE_FROM {
+            let [main, side_area] = Layout::horizontal([Constraint::Fill(1), Constraint::Length(32)]).areas(body);
+            side::render(self, theme, side_area, buf);
+            main
+        } else {
+            body
+        };
+        let block = Block::bordered().title(
+            Line::from(format!(" {}. {} ", self.stage.index() + 1, self.stage.title()))
+                .style(Style::new().add_modifier(Modifier::BOLD)),
+        );
+        let inner = block.inner(main);
+        block.render(main, buf);
+        match self.stage {
+            Stage::Pieces => pieces::render(self, theme, inner, buf),
+            Stage::Input => tokens::render_input(self, theme, inner, buf),
+            Stage::Embeddings => embeddings::render(self, theme, inner, buf),
+            Stage::Masking => tokens::render_masking(self, theme, inner, buf),
+            Stage::Mlm => mlm::render(self, theme, inner, buf),
+            Stage::Nsp => nsp::render(self, theme, inner, buf),
+            Stage::Sum => sum::render(self, theme, inner, buf),
+            Stage::Training => training::render(self, theme, inner, buf),
+        }
+        note_line(self, theme).render(note, buf);
+        keys_line(self, theme).render(keys, buf);
+        if self.help {
+            help::render(theme, area, buf);
+        }
+    }
+}
+
+fn too_small(area: Rect, buf: &mut Buffer) {
+    let text =
+        format!("enlarge the terminal to {MIN_WIDTH}×{MIN_HEIGHT} (now {}×{}); q quits", area.width, area.height);
+    Paragraph::new(text).wrap(Wrap { trim: true }).render(area, buf);
+}
+
+fn title_bar(app: &App, theme: Theme) -> Line<'static> {
+    let t = &app.training;
+    let status = if t.running { "▶ training" } else { "⏸ paused" };
+    Line::from(vec![
+        Span::styled(" bert-tutor ", theme.selected()),
+        Span::raw(" A: "),
+        Span::styled(format!("\"{}\"", app.pair.a), theme.fg(theme::SEGMENT_A)),
+        Span::raw("  B: "),
+        Span::styled(format!("\"{}\"", app.pair.b), theme.fg(theme::SEGMENT_B)),
+        Span::raw(format!(
+            "  ({})  │ step {} │ {status} │ lr {:.1e} │ {}",
+            app.pair.label_name(),
+            t.step,
+            t.peak_lr,
+            t.heads.label()
+        )),
+    ])
+}
+
+fn stage_tabs(app: &App, theme: Theme) -> Line<'static> {
+    let mut spans = vec![Span::raw(" ")];
+    for s in Stage::ALL {
+        let label = format!(" {} {} ", s.index() + 1, s.title());
+        spans.push(if s == app.stage {
+            Span::styled(label, theme.selected())
+        } else {
+            Span::styled(label, theme.dim())
+        });
+    }
+    Line::from(spans)
+}
+
+fn note_line(app: &App, theme: Theme) -> Line<'static> {
+    if let Some(e) = &app.editing {
+        let which = if e.side == crate::app::Side::A { "A" } else { "B" };
+        return Line::from(vec![
+            Span::styled(format!(" edit {which} › "), theme.selected()),
+            Span::raw(format!("{}▏", e.input.value())),
+            Span::styled("   Enter applies · Esc cancels", theme.dim()),
+        ]);
+    }
+    match &app.message {
+        Some(m) if m.error => Line::from(Span::styled(format!(" ✗ {}", m.text), theme.bold(theme::BAD))),
+        Some(m) => Line::from(Span::styled(format!(" {}", m.text), theme.fg(theme::GOOD))),
+        None => Line::default(),
+    }
+}
+
+fn keys_line(app: &App, theme: Theme) -> Line<'static> {
+    let stage_keys = match app.stage {
+        Stage::Pieces | Stage::Input => "a/b edit  n/N new pair",
+        Stage::Embeddings => "Tab focus  ↑↓ token/scroll",
+        Stage::Masking => "r re-roll  m mask token  t rule",
+        Stage::Mlm => "r re-roll  m mask token",
+        Stage::Nsp => "x swap B  n/N new pair",
+        Stage::Sum => "w heads  r re-roll",
+        Stage::Training => "Space pause  . step  +/- lr  w heads  R reset  S save",
+    };
+    let focus = if app.focus == Focus::Detail { "  [detail pane]" } else { "" };
+    Line::from(vec![
+        Span::styled(format!(" {stage_keys}"), theme.bold(theme::GOOD)),
+        Span::styled(format!("  │ ←→ stage  ↑↓ token  Space pause  ? help  q quit{focus}"), theme.dim()),
+    ])
+}

@@ -1,0 +1,46 @@
+//! Stage 5: the masked-LM head's top-5 guesses at each chosen position, the true
+//! token's probability, and its −log p.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
+
+use super::heat::bar;
+use super::theme::{self, Theme};
+use crate::app::App;
+
+pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
+    let o = &app.view.outputs;
+    let plan = &app.pair.plan;
+    let mut lines = vec![
+        Line::from("At each chosen position the head (dense, GELU, LayerNorm, then the token table itself,"),
+        Line::from(format!(
+            "tied, as the decoder) scores all {} pieces; softmax turns the scores into probabilities.",
+            app.cfg.vocab_size
+        )),
+        Line::from("Its loss at a position is −log p(original token); the MLM loss is their mean."),
+        Line::default(),
+    ];
+    if plan.masked.is_empty() {
+        lines.push(Line::from("Nothing is masked, so the MLM head has nothing to predict: press r (re-roll) or m."));
+    }
+    for (k, m) in plan.masked.iter().enumerate() {
+        let probs = o.mlm_probs.row(k);
+        let truth = m.original as usize;
+        lines.push(Line::from(vec![
+            Span::raw(format!("position {:>2}: ", m.position)),
+            Span::styled(app.tok.token(m.original), theme.bold(theme::GOOD)),
+            Span::raw(format!(" shown as {}   p = {:.4}   ", app.tok.token(m.replacement), probs[truth])),
+            Span::styled(format!("−log p = {:.3}", o.mlm_token_losses[k]), theme.bold(theme::MLM)),
+        ]));
+        for (rank, &(id, p)) in app.view.top[k].iter().enumerate() {
+            let style = if id as usize == truth { theme.bold(theme::GOOD) } else { theme.fg(theme::MLM) };
+            lines.push(Line::from(vec![
+                Span::raw(format!("   {}. {:<10} {p:.4} ", rank + 1, app.tok.token(id))),
+                Span::styled(bar(p, 20), style),
+            ]));
+        }
+    }
+    Paragraph::new(lines).wrap(Wrap { trim: false }).render(area, buf);
+}

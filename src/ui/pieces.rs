@@ -1,0 +1,51 @@
+//! Stage 1: how WordPiece cuts each word of the pair.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
+
+use super::theme::{self, Theme};
+use crate::app::App;
+
+pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
+    let mut lines = vec![
+        Line::from("The normalizer lowercases and strips accents; the pre-tokenizer splits on spaces and"),
+        Line::from(format!(
+            "punctuation; WordPiece then matches each word against the {}-piece vocabulary,",
+            app.tok.vocab_size()
+        )),
+        Line::from("longest piece first. A piece that continues a word starts with ##."),
+        Line::default(),
+    ];
+    for (name, text, seg) in [("Sentence A", &app.pair.a, 0), ("Sentence B", &app.pair.b, 1)] {
+        lines.push(Line::from(vec![
+            Span::raw(format!("{name}: ")),
+            Span::styled(format!("\"{text}\""), theme.segment(seg)),
+        ]));
+        match app.tok.words(text) {
+            Ok(words) => lines.extend(words.iter().map(|(w, p)| word_line(app, theme, w, p))),
+            Err(e) => lines.push(Line::from(Span::styled(format!("  {e:#}"), theme.fg(theme::BAD)))),
+        }
+        lines.push(Line::default());
+    }
+    Paragraph::new(lines).wrap(Wrap { trim: false }).render(area, buf);
+}
+
+fn word_line(app: &App, theme: Theme, word: &str, pieces: &[String]) -> Line<'static> {
+    let why = if pieces.len() == 1 && pieces[0] == "[UNK]" {
+        "no piece of the vocabulary matches: [UNK]".to_string()
+    } else if pieces.len() == 1 {
+        format!("a whole word of the vocabulary (id {})", app.tok.token_id(&pieces[0]).unwrap_or(0))
+    } else {
+        format!("not in the vocabulary: longest match first, \"{}\", then ## pieces", pieces[0])
+    };
+    Line::from(vec![
+        Span::raw(format!("  {word:<12} → ")),
+        Span::styled(
+            format!("{:<20}", pieces.join(" ")),
+            theme.bold(if pieces.len() > 1 { theme::RANDOM } else { theme::GOOD }),
+        ),
+        Span::styled(why, theme.dim()),
+    ])
+}

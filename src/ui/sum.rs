@@ -1,0 +1,71 @@
+//! Stage 7: MLM loss + NSP loss = the training loss, with each head's share.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
+
+use super::heat::bar;
+use super::theme::{self, Theme};
+use crate::app::App;
+
+pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
+    let o = &app.view.outputs;
+    let w = app.training.heads.weights();
+    let terms: Vec<String> = o.mlm_token_losses.iter().map(|l| format!("{l:.3}")).collect();
+    let k = terms.len();
+    let (m, n) = (w.mlm * o.mlm_loss, w.nsp * o.nsp_loss);
+    let total = o.total_loss;
+    let share = |x: f32| if total > 0.0 { x / total } else { 0.0 };
+    let mut lines = vec![
+        Line::from("BERT trains both heads at once on one loss: the sum of the two."),
+        Line::default(),
+        Line::from(vec![
+            Span::styled("MLM loss ", theme.bold(theme::MLM)),
+            Span::raw(if k == 0 {
+                "= 0 (nothing masked)".to_string()
+            } else {
+                format!("= mean of {k} token losses ({}) = {:.4}", terms.join(" + "), o.mlm_loss)
+            }),
+        ]),
+        Line::from(vec![
+            Span::styled("NSP loss ", theme.bold(theme::NSP)),
+            Span::raw(format!("= −log P({}) = {:.4}", app.pair.label_name(), o.nsp_loss)),
+        ]),
+        Line::default(),
+        Line::from(vec![
+            Span::styled(
+                format!("total = {:.1}·{:.4} + {:.1}·{:.4} = ", w.mlm, o.mlm_loss, w.nsp, o.nsp_loss),
+                theme.fg(theme::TOTAL),
+            ),
+            Span::styled(format!("{total:.4}"), theme.bold(theme::TOTAL)),
+            Span::styled(format!("   ({})", app.training.heads.label()), theme.dim()),
+        ]),
+        Line::default(),
+        Line::from(vec![
+            Span::raw(format!("MLM share {:>5.1}% ", 100.0 * share(m))),
+            Span::styled(bar(share(m), 40), theme.fg(theme::MLM)),
+        ]),
+        Line::from(vec![
+            Span::raw(format!("NSP share {:>5.1}% ", 100.0 * share(n))),
+            Span::styled(bar(share(n), 40), theme.fg(theme::NSP)),
+        ]),
+        Line::default(),
+        Line::from(Span::styled(
+            format!(
+                "Untrained, a head is a uniform guess: MLM ≈ ln {} = {:.3}, NSP ≈ ln 2 = {:.3}.",
+                app.cfg.vocab_size,
+                (app.cfg.vocab_size as f32).ln(),
+                2f32.ln()
+            ),
+            theme.dim(),
+        )),
+    ];
+    if let Some(s) = app.training.last {
+        lines.push(Line::from(format!(
+            "Last training batch (step {}): MLM {:.3} + NSP {:.3} = {:.3}",
+            s.step, s.mlm_loss, s.nsp_loss, s.total_loss
+        )));
+    }
+    Paragraph::new(lines).wrap(Wrap { trim: false }).render(area, buf);
+}

@@ -1,0 +1,182 @@
+//! The trainer thread behind the TUI (the pattern of bottom's `create_collection_thread`):
+//! it owns the model, takes [`Command`]s on one channel, and sends [`TrainEvent`]s (stats,
+//! held-out accuracies, weight snapshots) back into the UI's single event channel. It ends
+//! when told to stop or when the UI's receiver is gone.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender, TryRecvError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+use crate::event::Event;
+use crate::model::{LossWeights, Params, checkpoint};
+use crate::tokenize::BertTokenizer;
+use crate::train::{EvalStats, StepStats, Trainer};
+
+/// What the UI asks of the trainer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    Pause,
+    Resume,
+    /// One step, while paused.
+    Step,
+    /// Multiply the peak learning rate.
+    ScaleLr(f32),
+    SetWeights(LossWeights),
+    /// Fresh initial weights from this seed, step 0.
+    Reset(u64),
+    Save(PathBuf),
+    Stop,
+}
+
+/// What the trainer reports.
+#[derive(Debug, Clone)]
+pub enum TrainEvent {
+    Step(StepStats),
+    Eval {
+        step: usize,
+        stats: EvalStats,
+    },
+    /// The current weights, for the UI's own forward pass of the displayed pair.
+    Snapshot {
+        step: usize,
+        params: Arc<Params>,
+    },
+    /// Running or paused, and the peak learning rate.
+    Status {
+        running: bool,
+        peak_lr: f32,
+    },
+    Saved {
+        step: usize,
+        dir: PathBuf,
+    },
+    /// Training stopped (NaN loss) or a save failed: the message says which and why.
+    Failed(String),
+}
+
+/// How often snapshots and held-out evaluations go out.
+const SNAPSHOT_EVERY: Duration = Duration::from_millis(200);
+const EVAL_EVERY_STEPS: usize = 250;
+
+/// Starts the trainer thread; the handle joins it after `Command::Stop`.
+pub fn spawn(
+    mut trainer: Trainer,
+    tok: BertTokenizer,
+    commands: Receiver<Command>,
+    events: Sender<Event>,
+    running: bool,
+) -> JoinHandle<()> {
+    std::thread::spawn(move || {
+        let mut w = Worker { running, last_snapshot: Instant::now() - SNAPSHOT_EVERY, failed: false };
+        let send = |e: TrainEvent| events.send(Event::Train(e)).is_ok();
+        if !send(TrainEvent::Status { running, peak_lr: trainer.tcfg.schedule.peak }) {
+            return;
+        }
+        send(TrainEvent::Eval { step: trainer.step, stats: trainer.evaluate() });
+        loop {
+            let cmd = if w.running && !w.failed {
+                match commands.try_recv() {
+                    Ok(c) => Some(c),
+                    Err(TryRecvError::Empty) => None,
+                    Err(TryRecvError::Disconnected) => return,
+                }
+            } else {
+                match commands.recv() {
+                    Ok(c) => Some(c),
+                    Err(_) => return,
+                }
+            };
+            let step_once = match cmd {
+                Some(Command::Stop) => return,
+                Some(c) => w.apply(c, &mut trainer, &tok, &send),
+                None => true,
+            };
+            if step_once && !w.failed && !w.step(&mut trainer, &send) {
+                return;
+            }
+        }
+    })
+}
+
+struct Worker {
+    running: bool,
+    last_snapshot: Instant,
+    failed: bool,
+}
+
+impl Worker {
+    /// Carries out a command; returns whether a training step should follow it.
+    fn apply(
+        &mut self,
+        cmd: Command,
+        t: &mut Trainer,
+        tok: &BertTokenizer,
+        send: &impl Fn(TrainEvent) -> bool,
+    ) -> bool {
+        match cmd {
+            Command::Pause | Command::Resume => {
+                self.running = cmd == Command::Resume;
+                send(TrainEvent::Status { running: self.running, peak_lr: t.tcfg.schedule.peak });
+                self.running
+            }
+            Command::Step => true,
+            Command::ScaleLr(f) => {
+                t.tcfg.schedule.peak = (t.tcfg.schedule.peak * f).clamp(1e-6, 1.0);
+                send(TrainEvent::Status { running: self.running, peak_lr: t.tcfg.schedule.peak });
+                self.running
+            }
+            Command::SetWeights(w) => {
+                t.tcfg.weights = w;
+                self.running
+            }
+            Command::Reset(seed) => {
+                t.reset(Params::init(&t.cfg, &mut StdRng::seed_from_u64(seed)));
+                self.failed = false;
+                self.snapshot(t, send);
+                send(TrainEvent::Eval { step: 0, stats: t.evaluate() });
+                self.running
+            }
+            Command::Save(dir) => {
+                match checkpoint::save(&dir, &t.cfg, &t.params, Some(tok)) {
+                    Ok(()) => send(TrainEvent::Saved { step: t.step, dir }),
+                    Err(e) => send(TrainEvent::Failed(format!("could not save: {e:#}"))),
+                };
+                self.running
+            }
+            Command::Stop => false,
+        }
+    }
+
+    /// One training step and whatever reports are due; false when the UI is gone.
+    fn step(&mut self, t: &mut Trainer, send: &impl Fn(TrainEvent) -> bool) -> bool {
+        match t.train_step() {
+            Ok(stats) => {
+                if !send(TrainEvent::Step(stats)) {
+                    return false;
+                }
+            }
+            Err(e) => {
+                self.failed = true;
+                self.running = false;
+                return send(TrainEvent::Failed(format!("{e:#}; training paused, press R to reset")));
+            }
+        }
+        if t.step.is_multiple_of(EVAL_EVERY_STEPS) {
+            send(TrainEvent::Eval { step: t.step, stats: t.evaluate() });
+        }
+        if !self.running || self.last_snapshot.elapsed() >= SNAPSHOT_EVERY {
+            return self.snapshot(t, send);
+        }
+        true
+    }
+
+    fn snapshot(&mut self, t: &Trainer, send: &impl Fn(TrainEvent) -> bool) -> bool {
+        self.last_snapshot = Instant::now();
+        send(TrainEvent::Snapshot { step: t.step, params: Arc::new(t.params.clone()) })
+    }
+}
