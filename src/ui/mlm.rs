@@ -14,12 +14,12 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     let o = &app.view.outputs;
     let plan = &app.pair.plan;
     let mut lines = vec![
-        Line::from("At each chosen position the head (dense, GELU, LayerNorm, then the token table itself,"),
         Line::from(format!(
-            "tied, as the decoder) scores all {} pieces; softmax turns the scores into probabilities.",
+            "At each chosen position the head (dense, GELU, LayerNorm, then the token table itself, tied, as the \
+             decoder) scores all {} pieces; softmax turns the scores into probabilities. Its loss at a position is \
+             −log p(original token); the MLM loss is their mean.",
             app.cfg.vocab_size
         )),
-        Line::from("Its loss at a position is −log p(original token); the MLM loss is their mean."),
         Line::default(),
     ];
     if plan.masked.is_empty() {

@@ -14,9 +14,11 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     let p_next = o.nsp_probs[[0, 0]];
     let truth = if app.pair.is_next() { "B really follows A" } else { "B is a sentence from another document" };
     let lines = vec![
-        Line::from("Half of BERT's training pairs are real neighbours (IsNext), half take B from another"),
-        Line::from("document (NotNext). The final [CLS] vector goes through the pooler (dense + tanh)"),
-        Line::from("and a 2-way classifier; softmax gives P(IsNext) and P(NotNext)."),
+        Line::from(
+            "Half of BERT's training pairs are real neighbours (IsNext), half take B from another document \
+             (NotNext). The final [CLS] vector goes through the pooler (dense + tanh) and a 2-way classifier; \
+             softmax gives P(IsNext) and P(NotNext).",
+        ),
         Line::default(),
         Line::from(vec![Span::raw("A: "), Span::styled(app.pair.a.clone(), theme.segment(0))]),
         Line::from(vec![Span::raw("B: "), Span::styled(app.pair.b.clone(), theme.segment(1))]),

@@ -10,12 +10,12 @@ use crate::app::App;
 
 pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     let mut lines = vec![
-        Line::from("The normalizer lowercases and strips accents; the pre-tokenizer splits on spaces and"),
         Line::from(format!(
-            "punctuation; WordPiece then matches each word against the {}-piece vocabulary,",
+            "The normalizer lowercases and strips accents; the pre-tokenizer splits on spaces and punctuation; \
+             WordPiece then matches each word against the {}-piece vocabulary, longest piece first. \
+             A piece that continues a word starts with ##.",
             app.tok.vocab_size()
         )),
-        Line::from("longest piece first. A piece that continues a word starts with ##."),
         Line::default(),
     ];
     for (name, text, seg) in [("Sentence A", &app.pair.a, 0), ("Sentence B", &app.pair.b, 1)] {

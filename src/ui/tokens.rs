@@ -61,10 +61,11 @@ fn figure_rows<'a>(app: &App, theme: Theme) -> Vec<Row<'a>> {
 
 pub fn render_input(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     let mut lines = vec![
-        Line::from("BERT reads one sequence: [CLS] sentence A [SEP] sentence B [SEP]."),
-        Line::from("[CLS] opens every input; its final vector is what the NSP head classifies."),
-        Line::from("[SEP] closes each sentence. The segment says which sentence a token is in"),
-        Line::from("(type id 0 = A, 1 = B), and the position counts from 0: both get an embedding row."),
+        Line::from(
+            "BERT reads one sequence: [CLS] sentence A [SEP] sentence B [SEP]. [CLS] opens every input; its final \
+             vector is what the NSP head classifies. [SEP] closes each sentence. The segment says which sentence a \
+             token is in (type id 0 = A, 1 = B), and the position counts from 0: both get an embedding row.",
+        ),
         Line::default(),
     ];
     lines.extend(grid(&figure_rows(app, theme), area.width, Some(app.cursor), theme));
@@ -83,7 +84,7 @@ pub fn render_input(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
             theme.fg(theme::BAD),
         )));
     }
-    Paragraph::new(lines).render(area, buf);
+    Paragraph::new(lines).wrap(Wrap { trim: false }).render(area, buf);
 }
 
 fn action_style(a: MaskAction, theme: Theme) -> Style {

@@ -1,0 +1,141 @@
+//! The TUI's screens, drawn into ratatui's `TestBackend` and compared with committed insta
+//! snapshots: every stage at 120×40 and 80×24, seeded (weights, mask) and with no trainer
+//! thread, so each frame is deterministic. Colours that carry meaning are asserted on cells.
+
+use bert_tutor::action::Action;
+use bert_tutor::app::App;
+use bert_tutor::cli::Inputs;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::Color;
+
+fn app() -> App {
+    let mut app = bert_tutor::cmd::tui::build(&Inputs { seed: 0, ..Inputs::default() }).unwrap();
+    app.color = true;
+    app
+}
+
+fn draw(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| f.render_widget(app, f.area())).unwrap();
+    t
+}
+
+/// The cell where `text` starts on the screen.
+fn find(buf: &Buffer, text: &str) -> (u16, u16) {
+    let area = buf.area;
+    for y in 0..area.height {
+        let line: String = (0..area.width).map(|x| buf[(x, y)].symbol().to_string()).collect();
+        if let Some(i) = line.find(text) {
+            let x = line[..i].chars().count() as u16;
+            return (x, y);
+        }
+    }
+    panic!("{text:?} is not on the screen");
+}
+
+#[test]
+fn every_stage_at_both_sizes() {
+    let mut app = app();
+    for stage in 0..8 {
+        app.update(Action::GoStage(stage));
+        for (w, h) in [(120, 40), (80, 24)] {
+            let t = draw(&app, w, h);
+            insta::assert_snapshot!(format!("stage{}_{w}x{h}", stage + 1), t.backend());
+        }
+    }
+}
+
+#[test]
+fn help_overlay_lists_the_keys() {
+    let mut app = app();
+    app.update(Action::ToggleHelp);
+    let t = draw(&app, 120, 40);
+    insta::assert_snapshot!("help_120x40", t.backend());
+}
+
+#[test]
+fn a_small_terminal_gets_a_message_not_a_crash() {
+    let t = draw(&app(), 60, 15);
+    let (_, y) = find(t.backend().buffer(), "enlarge the terminal to 80×24");
+    assert_eq!(y, 0);
+}
+
+#[test]
+fn segments_and_mask_actions_are_coloured() {
+    let mut app = app();
+    app.update(Action::GoStage(1));
+    let t = draw(&app, 120, 40);
+    let buf = t.backend().buffer();
+    let (x, y) = find(buf, "Input      [CLS]");
+    assert_eq!(buf[(x + 11, y)].fg, Color::Cyan, "segment A tokens are cyan");
+    let (xh, yh) = find(buf, "he likes");
+    assert_eq!(buf[(xh, yh)].fg, Color::Yellow, "segment B tokens are yellow");
+
+    app.update(Action::GoStage(3));
+    let t = draw(&app, 120, 40);
+    let buf = t.backend().buffer();
+    let (xm, ym) = find(buf, "[MASK]");
+    assert_eq!(buf[(xm, ym)].fg, Color::Red, "a [MASK] replacement is red");
+}
+
+#[test]
+fn no_color_leaves_cells_uncoloured() {
+    let mut app = app();
+    app.color = false;
+    app.update(Action::GoStage(3));
+    let t = draw(&app, 120, 40);
+    let buf = t.backend().buffer();
+    let (xm, ym) = find(buf, "[MASK]");
+    assert_eq!(buf[(xm, ym)].fg, Color::Reset);
+}
+
+#[test]
+fn editing_a_sentence_retokenizes_everything() {
+    let mut app = app();
+    app.update(Action::GoStage(1));
+    app.update(Action::EditB);
+    for _ in 0..20 {
+        app.update(Action::EditKey(key(ratatui::crossterm::event::KeyCode::Backspace)));
+    }
+    for c in "she is sleeping".chars() {
+        app.update(Action::EditKey(key(ratatui::crossterm::event::KeyCode::Char(c))));
+    }
+    app.update(Action::EditSubmit);
+    assert_eq!(app.pair.b, "she is sleeping");
+    assert_eq!(app.pair.encoded.tokens.last().map(String::as_str), Some("[SEP]"));
+    let t = draw(&app, 120, 40);
+    insta::assert_snapshot!("edited_pair_120x40", t.backend());
+}
+
+#[test]
+fn an_empty_sentence_is_refused_with_a_message() {
+    let mut app = app();
+    app.update(Action::EditA);
+    for _ in 0..20 {
+        app.update(Action::EditKey(key(ratatui::crossterm::event::KeyCode::Backspace)));
+    }
+    app.update(Action::EditSubmit);
+    assert_eq!(app.pair.a, bert_tutor::DEFAULT_A, "the pair is unchanged");
+    let t = draw(&app, 120, 40);
+    find(t.backend().buffer(), "sentence A is empty");
+}
+
+#[test]
+fn toggling_a_mask_by_hand_changes_the_mlm_head() {
+    let mut app = app();
+    let before = app.pair.plan.masked.len();
+    app.update(Action::GoStage(3));
+    app.cursor = 7; // "likes"
+    app.update(Action::ToggleMask);
+    assert_eq!(app.pair.plan.masked.len(), before + 1);
+    assert_eq!(app.view.outputs.mlm_token_losses.len(), before + 1);
+    app.cursor = 0; // [CLS] refuses
+    app.update(Action::ToggleMask);
+    assert!(app.message.as_ref().is_some_and(|m| m.error && m.text.contains("never masked")));
+}
+
+fn key(code: ratatui::crossterm::event::KeyCode) -> ratatui::crossterm::event::KeyEvent {
+    ratatui::crossterm::event::KeyEvent::new(code, ratatui::crossterm::event::KeyModifiers::NONE)
+}
