@@ -81,3 +81,37 @@ impl Batch {
         self.batch * self.seq
     }
 }
+
+impl Batch {
+    /// Splits the batch into `parts` contiguous slices of sequences (for data-parallel
+    /// steps); every part keeps the padded length `seq`.
+    pub fn split(&self, parts: usize) -> Vec<Batch> {
+        let parts = parts.clamp(1, self.batch.max(1));
+        let (t, base, extra) = (self.seq, self.batch / parts, self.batch % parts);
+        let mut out = Vec::with_capacity(parts);
+        let mut b0 = 0;
+        for i in 0..parts {
+            let b1 = b0 + base + usize::from(i < extra);
+            let rows = b0 * t..b1 * t;
+            let (mut mlm_rows, mut mlm_labels) = (Vec::new(), Vec::new());
+            for (&r, &l) in self.mlm_rows.iter().zip(&self.mlm_labels) {
+                if rows.contains(&r) {
+                    mlm_rows.push(r - rows.start);
+                    mlm_labels.push(l);
+                }
+            }
+            out.push(Batch {
+                batch: b1 - b0,
+                seq: t,
+                ids: self.ids[rows.clone()].to_vec(),
+                segments: self.segments[rows.clone()].to_vec(),
+                attention: self.attention[rows].to_vec(),
+                mlm_rows,
+                mlm_labels,
+                nsp_labels: self.nsp_labels[b0..b1].to_vec(),
+            });
+            b0 = b1;
+        }
+        out
+    }
+}

@@ -44,6 +44,8 @@ pub enum Command {
     Train(TrainArgs),
     /// Run a checkpoint on one pair with chosen masks: losses, predictions, gradients.
     Eval(EvalArgs),
+    /// Time full training steps on random batches of a given shape.
+    Bench(BenchArgs),
     /// Rebuild the WordPiece vocabulary from a corpus.
     Vocab {
         #[command(subcommand)]
@@ -125,4 +127,34 @@ pub enum VocabAction {
         #[arg(long, default_value_t = crate::cmd::vocab::DEFAULT_VOCAB_SIZE)]
         size: usize,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    #[arg(long, default_value_t = 2000)]
+    pub vocab: usize,
+    #[arg(long, default_value_t = 64)]
+    pub hidden: usize,
+    #[arg(long, default_value_t = 2)]
+    pub layers: usize,
+    #[arg(long, default_value_t = 4)]
+    pub heads: usize,
+    #[arg(long, default_value_t = 256)]
+    pub ffn: usize,
+    #[arg(long, default_value_t = 32)]
+    pub batch: usize,
+    #[arg(long, default_value_t = 32)]
+    pub seq: usize,
+    /// Timed steps.
+    #[arg(long, default_value_t = 50)]
+    pub steps: usize,
+    /// Untimed steps first.
+    #[arg(long, default_value_t = 3)]
+    pub warmup: usize,
+    /// Threads (the batch is split between them). Default: one per core.
+    #[arg(long, default_value_t = crate::train::default_threads())]
+    pub threads: usize,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }

@@ -1,5 +1,6 @@
 //! The subcommands, one file each, and the loading they share.
 
+pub mod bench;
 pub mod eval;
 pub mod inspect;
 pub mod train;
@@ -24,6 +25,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Inspect(args)) => inspect::run(&inputs, &args),
         Some(Command::Train(args)) => train::run(&inputs, &args),
         Some(Command::Eval(args)) => eval::run(&inputs, &args),
+        Some(Command::Bench(args)) => bench::run(&args),
         Some(Command::Vocab { action: VocabAction::Build { out, size } }) => {
             let text = match &inputs.corpus {
                 Some(p) => {

@@ -2,14 +2,15 @@
 //!
 //! As `create_training_instances` does, each pass over the training documents builds
 //! pairs from every document in a shuffled order, masks them afresh, and shuffles the
-//! result; a new pass starts when the last one is used up.
+//! result; a new pass starts when the last one is used up. Each pass is balanced to half
+//! IsNext, half NotNext (see `corpus::balance_nsp` for why).
 
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
 use crate::batch::{Batch, Example};
-use crate::corpus::{Corpus, create_instances_from_document};
+use crate::corpus::{Corpus, PairInstance, balance_nsp, create_instances_from_document};
 use crate::masking::Masker;
 
 /// Settings of pair building (google-research/bert defaults, but shorter sequences).
@@ -43,17 +44,13 @@ impl Stream {
     fn refill(&mut self, corpus: &Corpus, masker: &Masker, rng: &mut StdRng) {
         let mut order: Vec<usize> = (0..self.pool.len()).collect();
         order.shuffle(rng);
-        for d in order {
-            let pairs = create_instances_from_document(
-                &corpus.docs,
-                &self.pool,
-                d,
-                self.pair.max_seq_length,
-                self.pair.short_seq_prob,
-                rng,
-            );
-            self.buffer.extend(pairs.iter().map(|p| Example::from_pair(p, masker, rng)));
-        }
+        let (len, short) = (self.pair.max_seq_length, self.pair.short_seq_prob);
+        let mut pairs: Vec<PairInstance> = order
+            .into_iter()
+            .flat_map(|d| create_instances_from_document(&corpus.docs, &self.pool, d, len, short, rng))
+            .collect();
+        balance_nsp(&mut pairs, rng);
+        self.buffer.extend(pairs.iter().map(|p| Example::from_pair(p, masker, rng)));
         self.buffer.shuffle(rng);
         self.passes += 1;
     }
@@ -71,10 +68,16 @@ impl Stream {
     }
 }
 
+/// Passes over the held-out documents, each masked afresh (like `dupe_factor`), so the
+/// accuracies rest on a few hundred pairs rather than one per chunk.
+const HELD_OUT_PASSES: usize = 4;
+
 /// The held-out documents' pairs, built once from a fixed seed, in batches of `n`.
 pub fn held_out_batches(corpus: &Corpus, pool: Vec<usize>, pair: PairConfig, masker: &Masker, n: usize) -> Vec<Batch> {
     let mut rng = StdRng::seed_from_u64(12345); // create_pretraining_data.py's random_seed
     let mut stream = Stream::new(pool, pair);
-    stream.refill(corpus, masker, &mut rng);
+    for _ in 0..HELD_OUT_PASSES {
+        stream.refill(corpus, masker, &mut rng);
+    }
     stream.buffer.chunks(n).map(|c| Batch::from_examples(c, masker.special.pad)).collect()
 }

@@ -163,11 +163,18 @@ impl BertTokenizer {
         if ea.is_empty() || eb.is_empty() {
             bail!("a sentence has no tokens after normalisation: use letters or digits");
         }
-        let budget = max_len.saturating_sub(3).max(2);
+        if max_len < 5 {
+            bail!("a pair needs at least 5 positions ([CLS] a [SEP] b [SEP]); the model has {max_len}");
+        }
+        let budget = max_len - 3;
         let (la, lb) = truncated_lengths(ea.len(), eb.len(), budget);
         let dropped = ea.len() + eb.len() - la - lb;
         ea.truncate(la, 0, TruncationDirection::Right);
         eb.truncate(lb, 0, TruncationDirection::Right);
+        // The cut pieces are kept as "overflow", which post_process would pair up
+        // combinatorially; they are not wanted here.
+        ea.take_overflowing();
+        eb.take_overflowing();
         let pair =
             self.inner.post_process(ea, Some(eb), true).map_err(|e| anyhow!("could not lay out the pair: {e}"))?;
         Ok(EncodedPair {

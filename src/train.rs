@@ -3,9 +3,10 @@
 
 use anyhow::{Result, bail};
 use ndarray::Axis;
-use rand::SeedableRng;
 use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
 
+use crate::batch::Batch;
 use crate::corpus::Corpus;
 use crate::data::{PairConfig, Stream, held_out_batches};
 use crate::masking::Masker;
@@ -21,6 +22,8 @@ pub struct TrainConfig {
     pub max_grad_norm: f32,
     pub weights: LossWeights,
     pub seed: u64,
+    /// Threads for data-parallel steps (the batch is split between them).
+    pub threads: usize,
 }
 
 impl Default for TrainConfig {
@@ -32,9 +35,13 @@ impl Default for TrainConfig {
             max_grad_norm: 1.0,
             weights: LossWeights::default(),
             seed: 0,
+            threads: default_threads(),
         }
     }
 }
+
+/// How often the trainer keeps a copy of the weights to fall back on.
+pub const GOOD_EVERY: usize = 100;
 
 /// What one step did.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -61,8 +68,8 @@ pub struct Trainer {
     pub params: Params,
     pub tcfg: TrainConfig,
     pub step: usize,
-    grads: Grads,
-    opt: AdamW,
+    learner: Learner,
+    last_good: (usize, Params),
     corpus: Corpus,
     masker: Masker,
     stream: Stream,
@@ -85,8 +92,8 @@ impl Trainer {
         let (train, held) = corpus.split();
         let eval = held_out_batches(&corpus, held, tcfg.pair, &masker, 64);
         Ok(Self {
-            grads: Grads::zeros(&cfg),
-            opt: AdamW::new(&cfg),
+            learner: Learner::new(&cfg, tcfg.threads),
+            last_good: (0, params.clone()),
             stream: Stream::new(train, tcfg.pair),
             rng: StdRng::seed_from_u64(tcfg.seed),
             step: 0,
@@ -101,31 +108,25 @@ impl Trainer {
 
     /// One AdamW step on a fresh batch. A non-finite loss or gradient stops training
     /// before the weights are touched, so `params` stays the last good state.
+    ///
+    /// Weights can also go bad while staying finite (a huge learning rate), so a copy is
+    /// kept every [`GOOD_EVERY`] steps; on failure the weights go back to it.
     pub fn train_step(&mut self) -> Result<StepStats> {
-        let batch = self.stream.next_batch(self.tcfg.batch_size, &self.corpus, &self.masker, &mut self.rng);
-        let w = self.tcfg.weights;
-        let (out, cache) = model::forward(&self.params, &self.cfg, &batch, w, Some(&mut self.rng));
-        self.grads.zero();
-        model::backward(&self.params, &self.cfg, &batch, w, &out, &cache, &mut self.grads);
-        let grad_norm = clip_grad_norm(&mut self.grads, self.tcfg.max_grad_norm);
-        if !out.total_loss.is_finite() || !grad_norm.is_finite() {
-            bail!(
-                "step {}: the loss or gradient became {} (NaN or infinite); lower the learning rate",
-                self.step + 1,
-                out.total_loss
-            );
+        if self.step.is_multiple_of(GOOD_EVERY) {
+            self.last_good = (self.step, self.params.clone());
         }
-        let lr = self.tcfg.schedule.lr(self.step);
-        self.opt.step(&mut self.params, &self.grads, lr);
-        self.step += 1;
-        Ok(StepStats {
-            step: self.step,
-            mlm_loss: out.mlm_loss,
-            nsp_loss: out.nsp_loss,
-            total_loss: out.total_loss,
-            lr,
-            grad_norm,
-        })
+        let batch = self.stream.next_batch(self.tcfg.batch_size, &self.corpus, &self.masker, &mut self.rng);
+        match self.learner.step(&self.cfg, &self.tcfg, &mut self.params, self.step, &batch, &mut self.rng) {
+            Ok(stats) => {
+                self.step += 1;
+                Ok(stats)
+            }
+            Err(e) => {
+                (self.step, self.params) = self.last_good.clone();
+                self.learner = Learner::new(&self.cfg, self.tcfg.threads);
+                Err(e)
+            }
+        }
     }
 
     /// Held-out MLM top-1 accuracy and NSP accuracy, with their losses.
@@ -152,8 +153,9 @@ impl Trainer {
 
     /// Starts over from `params`: step 0, fresh optimizer moments.
     pub fn reset(&mut self, params: Params) {
+        self.last_good = (0, params.clone());
         self.params = params;
-        self.opt = AdamW::new(&self.cfg);
+        self.learner = Learner::new(&self.cfg, self.tcfg.threads);
         self.step = 0;
     }
 
@@ -177,4 +179,99 @@ pub fn argmax_hits(logits: &ndarray::Array2<f32>, labels: &[u32]) -> usize {
             best.0 == **label as usize
         })
         .count()
+}
+
+/// One thread per core, at most 8.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get()).min(8)
+}
+
+/// The model side of a training step: gradient buffers (one per thread) and AdamW.
+/// Used by the trainer and by `bench`, so both time the same work.
+pub struct Learner {
+    grads: Vec<Grads>,
+    opt: AdamW,
+}
+
+impl Learner {
+    pub fn new(cfg: &BertConfig, threads: usize) -> Self {
+        Self { grads: (0..threads.max(1)).map(|_| Grads::zeros(cfg)).collect(), opt: AdamW::new(cfg) }
+    }
+
+    /// Forward with dropout, backward, clip, AdamW. The batch is split across threads;
+    /// each part's loss is weighted by its share of the masked tokens and sequences, so
+    /// the summed gradient is exactly that of the whole batch's mean losses.
+    pub fn step(
+        &mut self,
+        cfg: &BertConfig,
+        tcfg: &TrainConfig,
+        params: &mut Params,
+        step: usize,
+        batch: &Batch,
+        rng: &mut StdRng,
+    ) -> Result<StepStats> {
+        let (mlm_loss, nsp_loss, total_loss) = self.gradients(cfg, tcfg.weights, params, batch, rng);
+        let (first, rest) = self.grads.split_first_mut().expect("at least one buffer");
+        for g in rest.iter() {
+            add_into(first, g);
+        }
+        let grad_norm = clip_grad_norm(first, tcfg.max_grad_norm);
+        if !total_loss.is_finite() || !grad_norm.is_finite() {
+            bail!(
+                "step {}: the loss or gradient became {total_loss} (NaN or infinite); lower the learning rate",
+                step + 1
+            );
+        }
+        let lr = tcfg.schedule.lr(step);
+        self.opt.step(params, first, lr);
+        Ok(StepStats { step: step + 1, mlm_loss, nsp_loss, total_loss, lr, grad_norm })
+    }
+
+    /// Fills the per-thread gradient buffers; returns (MLM, NSP, total) of the whole batch.
+    fn gradients(
+        &mut self,
+        cfg: &BertConfig,
+        w: LossWeights,
+        p: &Params,
+        batch: &Batch,
+        rng: &mut StdRng,
+    ) -> (f32, f32, f32) {
+        let parts = batch.split(self.grads.len());
+        let m_all = batch.mlm_labels.len().max(1) as f32;
+        let b_all = batch.batch.max(1) as f32;
+        let seeds: Vec<u64> = parts.iter().map(|_| rng.random()).collect();
+        let run = |part: &Batch, seed: u64, g: &mut Grads| {
+            let (m, b) = (part.mlm_labels.len() as f32, part.batch as f32);
+            let wp = LossWeights { mlm: w.mlm * m / m_all, nsp: w.nsp * b / b_all };
+            let mut rng = StdRng::seed_from_u64(seed);
+            let (out, cache) = model::forward(p, cfg, part, wp, Some(&mut rng));
+            g.zero();
+            model::backward(p, cfg, part, wp, &out, &cache, g);
+            (out.mlm_loss * m / m_all, out.nsp_loss * b / b_all)
+        };
+        let n = parts.len();
+        let (used, idle) = self.grads.split_at_mut(n);
+        for g in idle {
+            g.zero();
+        }
+        let losses: Vec<(f32, f32)> = std::thread::scope(|s| {
+            let mut iter = parts.iter().zip(&seeds).zip(used.iter_mut());
+            let (first, rest): (Vec<_>, Vec<_>) = (iter.next().into_iter().collect(), iter.collect());
+            let handles: Vec<_> =
+                rest.into_iter().map(|((part, &seed), g)| s.spawn(move || run(part, seed, g))).collect();
+            let mut out: Vec<(f32, f32)> = first.into_iter().map(|((part, &seed), g)| run(part, seed, g)).collect();
+            out.extend(handles.into_iter().map(|h| h.join().expect("a training thread panicked")));
+            out
+        });
+        let mlm: f32 = losses.iter().map(|l| l.0).sum();
+        let nsp: f32 = losses.iter().map(|l| l.1).sum();
+        (mlm, nsp, w.mlm * mlm + w.nsp * nsp)
+    }
+}
+
+/// a += b, tensor by tensor.
+fn add_into(a: &mut Grads, b: &Grads) {
+    for ((_, mut x), (_, y)) in a.tensors_mut().into_iter().zip(b.tensors()) {
+        x += &y;
+    }
 }

@@ -48,7 +48,10 @@ fn steps_through_the_stages_edits_the_pair_and_quits_cleanly() {
     let name = format!("bert-tutor-e2e-{}", std::process::id());
     let bin = env!("CARGO_BIN_EXE_bert-tutor");
     let shell = format!("{bin} --seed 3; echo EXIT=$?; sleep 60");
-    let ok = Command::new("tmux").args(["new-session", "-d", "-s", &name, "-x", "120", "-y", "40", &shell]).status().unwrap();
+    let ok = Command::new("tmux")
+        .args(["new-session", "-d", "-s", &name, "-x", "120", "-y", "40", &shell])
+        .status()
+        .unwrap();
     assert!(ok.success());
     let s = Session(name);
 

@@ -29,8 +29,16 @@ pub fn run(inputs: &Inputs, args: &EvalArgs) -> Result<()> {
     let label = if args.label == NspLabel::IsNext { IS_NEXT } else { NOT_NEXT };
     let plan = MaskPlan::from_positions(&pair.ids, &args.mask, tok.special.mask);
     let batch = Batch::from_examples(&[Example::from_plan(plan, pair.segments.clone(), label)], tok.special.pad);
+    model::check_batch(&cfg, &batch)?;
     let w = LossWeights::default();
     let (out, cache) = model::forward(&params, &cfg, &batch, w, None::<&mut rand::rngs::StdRng>);
+    if !out.total_loss.is_finite() {
+        bail!(
+            "the checkpoint gives a non-finite loss (MLM {}, NSP {}): its weights are broken; retrain it",
+            out.mlm_loss,
+            out.nsp_loss
+        );
+    }
     if let Some(path) = &args.grads {
         let mut grads = Grads::zeros(&cfg);
         model::backward(&params, &cfg, &batch, w, &out, &cache, &mut grads);

@@ -16,6 +16,12 @@ use crate::optim::Schedule;
 use crate::train::{StepStats, TrainConfig, Trainer};
 
 pub fn run(inputs: &Inputs, args: &TrainArgs) -> Result<()> {
+    if !(args.lr.is_finite() && args.lr > 0.0 && args.lr <= 1.0) {
+        anyhow::bail!("--lr {} is not a usable learning rate: give a number in (0, 1], e.g. 2e-3", args.lr);
+    }
+    if args.steps == 0 {
+        anyhow::bail!("--steps 0 trains nothing: give at least 1");
+    }
     let tok = super::load_tokenizer(inputs)?;
     let corpus = super::load_corpus(inputs, &tok)?;
     let (cfg, params) = super::load_model(inputs, &tok)?;

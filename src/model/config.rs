@@ -84,8 +84,8 @@ impl BertConfig {
         if !h.is_multiple_of(a) {
             bail!("config: hidden_size {h} is not a multiple of num_attention_heads {a}");
         }
-        if self.max_position_embeddings < 4 || self.type_vocab_size < 2 {
-            bail!("config: need max_position_embeddings >= 4 and type_vocab_size >= 2");
+        if self.max_position_embeddings < 8 || self.type_vocab_size < 2 {
+            bail!("config: need max_position_embeddings >= 8 and type_vocab_size >= 2");
         }
         if self.pad_token_id as usize >= self.vocab_size {
             bail!("config: pad_token_id {} is outside the vocabulary", self.pad_token_id);

@@ -1,0 +1,432 @@
+//! The command line, run as a process: `inspect`, `train` and `eval`, and what each does
+//! with bad input (a non-zero exit, one `error:` line on stderr, never a panic).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_bert-tutor");
+const FIGURE: [&str; 11] = ["[CLS]", "my", "dog", "is", "cute", "[SEP]", "he", "likes", "play", "##ing", "[SEP]"];
+
+/// A fresh folder under the temp dir, removed when dropped (also when a test panics).
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        let path = std::env::temp_dir().join(format!("bert-tutor-cli-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).expect("create a temp dir");
+        TempDir(path)
+    }
+
+    fn join(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn run(args: &[&str]) -> Output {
+    // Run from a scratch folder so a misbehaving command cannot litter the crate
+    // (e.g. train's default --out is ./checkpoint).
+    let cwd = std::env::temp_dir();
+    Command::new(BIN).args(args).current_dir(cwd).output().expect("run bert-tutor")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Runs and expects success; returns stdout.
+fn ok(args: &[&str]) -> String {
+    let o = run(args);
+    assert!(o.status.success(), "{args:?} failed ({}):\n{}\n{}", o.status, stdout(&o), stderr(&o));
+    assert!(!stderr(&o).contains("panicked"), "{args:?}: {}", stderr(&o));
+    stdout(&o)
+}
+
+/// Runs and expects a clean failure: exit code non-zero, exactly one stderr line, which
+/// starts with `error:`, and no panic. Returns that line.
+fn fails(args: &[&str]) -> String {
+    let o = run(args);
+    let err = stderr(&o);
+    assert!(!o.status.success(), "{args:?} should fail; stdout:\n{}", stdout(&o));
+    assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
+    assert!(!err.contains("panicked"), "{args:?} panicked:\n{err}");
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 1, "{args:?}: one stderr line, got:\n{err}");
+    assert!(lines[0].starts_with("error:"), "{args:?}: {err}");
+    lines[0].to_string()
+}
+
+fn json(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}):\n{text}"))
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array().expect("an array").iter().map(|t| t.as_str().expect("a string").to_string()).collect()
+}
+
+fn numbers(v: &Value) -> Vec<u64> {
+    v.as_array().expect("an array").iter().map(|t| t.as_u64().expect("a number")).collect()
+}
+
+fn floats(v: &Value) -> Vec<f64> {
+    v.as_array().expect("an array").iter().map(|t| t.as_f64().expect("a number")).collect()
+}
+
+fn long_words(n: usize) -> String {
+    let words = ["my", "dog", "likes", "playing", "with", "his", "red", "ball", "in", "the", "garden"];
+    (0..n).map(|i| words[i % words.len()]).collect::<Vec<_>>().join(" ")
+}
+
+// ---------------------------------------------------------------- inspect
+
+#[test]
+fn inspect_prints_the_figure() {
+    let out = ok(&["inspect"]);
+    let lines: Vec<&str> = out.lines().collect();
+    for (label, first) in [("Input", "[CLS]"), ("Token id", "2"), ("Segment", "A"), ("Position", "0")] {
+        let row = lines.iter().find(|l| l.starts_with(label)).unwrap_or_else(|| panic!("no {label} row:\n{out}"));
+        assert_eq!(row[10..].split_whitespace().next(), Some(first), "{row}");
+    }
+    let input: Vec<&str> = lines.iter().find(|l| l.starts_with("Input")).unwrap()[5..].split_whitespace().collect();
+    assert_eq!(input, FIGURE);
+    let segment: Vec<&str> = lines.iter().find(|l| l.starts_with("Segment")).unwrap()[7..].split_whitespace().collect();
+    assert_eq!(segment, ["A", "A", "A", "A", "A", "A", "B", "B", "B", "B", "B"]);
+    let position: Vec<&str> =
+        lines.iter().find(|l| l.starts_with("Position")).unwrap()[8..].split_whitespace().collect();
+    assert_eq!(position, (0..=10).map(|p| p.to_string()).collect::<Vec<_>>());
+    assert!(out.contains("Mask plan"), "{out}");
+    assert!(out.contains("Model input: [CLS]"), "{out}");
+}
+
+#[test]
+fn inspect_json_has_the_figure_and_an_honest_plan() {
+    for strategy in ["fixed", "whole-word", "bernoulli"] {
+        for seed in ["0", "1", "2", "3", "4", "5"] {
+            let v = json(&ok(&["inspect", "--json", "--seed", seed, "--strategy", strategy]));
+            for key in ["tokens", "token_ids", "segment_ids", "positions", "masked", "input_ids"] {
+                assert!(v.get(key).is_some(), "no {key}: {v}");
+            }
+            assert_eq!(strings(&v["tokens"]), FIGURE);
+            let ids = numbers(&v["token_ids"]);
+            let input = numbers(&v["input_ids"]);
+            assert_eq!(ids.len(), 11);
+            assert_eq!(input.len(), 11);
+            assert_eq!(numbers(&v["segment_ids"]), [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1]);
+            assert_eq!(numbers(&v["positions"]), (0..=10).collect::<Vec<_>>());
+            let masked = v["masked"].as_array().unwrap();
+            if strategy == "fixed" {
+                assert_eq!(masked.len(), 2, "round(11 × 0.15) = 2: {v}");
+            }
+            let mut at = Vec::new();
+            for m in masked {
+                for key in ["position", "original", "action", "replacement"] {
+                    assert!(m.get(key).is_some(), "masked entry without {key}: {m}");
+                }
+                let p = m["position"].as_u64().unwrap() as usize;
+                assert!(p < 11 && p != 0 && p != 5 && p != 10, "special token chosen: {m}");
+                assert_eq!(m["original"], FIGURE[p], "{m}");
+                let action = m["action"].as_str().unwrap();
+                let replacement = m["replacement"].as_str().unwrap();
+                match action {
+                    "mask" => {
+                        assert_eq!(replacement, "[MASK]");
+                        assert_eq!(input[p], 4);
+                        assert_ne!(input[p], ids[p]);
+                    }
+                    "keep" => {
+                        assert_eq!(replacement, FIGURE[p]);
+                        assert_eq!(input[p], ids[p]);
+                    }
+                    // A random draw can hit the original; then the input is unchanged.
+                    "random" => assert_eq!(input[p] == ids[p], replacement == FIGURE[p], "{m}"),
+                    other => panic!("unknown action {other}"),
+                }
+                at.push(p);
+            }
+            for p in 0..11 {
+                if !at.contains(&p) {
+                    assert_eq!(input[p], ids[p], "position {p} changed but not in masked: {v}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn inspect_is_reproducible_per_seed() {
+    for extra in [&[][..], &["--json"][..]] {
+        let args: Vec<&str> = ["inspect", "--seed", "1"].iter().chain(extra).copied().collect();
+        assert_eq!(ok(&args), ok(&args));
+    }
+    // And the seed matters: some seed gives another plan than seed 1.
+    let one = ok(&["inspect", "--json", "--seed", "1"]);
+    assert!((2..12).any(|s| ok(&["inspect", "--json", "--seed", &s.to_string()]) != one));
+}
+
+#[test]
+fn inspect_bad_input_is_one_error_line() {
+    let msg = fails(&["inspect", "--a", "   "]);
+    assert!(msg.contains("empty"), "{msg}");
+    let msg = fails(&["inspect", "--b", ""]);
+    assert!(msg.contains("empty"), "{msg}");
+    fails(&["inspect", "--a", "\u{7}"]);
+    let msg = fails(&["--tokenizer", "/nonexistent/tok.json", "inspect"]);
+    assert!(msg.contains("/nonexistent/tok.json"), "{msg}");
+    let msg = fails(&["inspect", "--tokenizer", "/nonexistent/vocab.txt"]);
+    assert!(msg.contains("/nonexistent/vocab.txt"), "{msg}");
+    let dir = TempDir::new("bad-tokenizer");
+    let path = dir.join("tokenizer.json");
+    std::fs::write(&path, r#"{"not": "a tokenizer"}"#).unwrap();
+    let msg = fails(&["--tokenizer", path.to_str().unwrap(), "inspect"]);
+    assert!(msg.contains(path.to_str().unwrap()), "{msg}");
+}
+
+#[test]
+fn inspect_handles_odd_text() {
+    for a in ["I love 🐶 東京\u{7}", "👨‍👩‍👧‍👦", "café ÅNGSTRÖM", "tab\tand\nnewline"] {
+        let v = json(&ok(&["inspect", "--json", "--a", a]));
+        let tokens = strings(&v["tokens"]);
+        assert_eq!(tokens[0], "[CLS]", "{a:?}");
+        assert_eq!(tokens.iter().filter(|t| *t == "[SEP]").count(), 2, "{a:?}: {tokens:?}");
+    }
+    ok(&["inspect", "--a", "I love 🐶 東京\u{7}"]);
+}
+
+#[test]
+fn inspect_long_sentence_is_truncated_with_a_note() {
+    let a = long_words(10_000);
+    let o = run(&["inspect", "--a", &a]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("dropped"), "stderr: {}", stderr(&o));
+    assert!(!stderr(&o).contains("panicked"));
+    let v = json(&ok(&["inspect", "--json", "--a", &a]));
+    assert_eq!(strings(&v["tokens"]).len(), 64);
+    let dropped = v["dropped_tokens"].as_u64().unwrap();
+    // 10,000 words: "playing" is two pieces, so over 10,000 pieces in A; B has 4; 61 kept.
+    assert!(dropped > 10_000 - 61, "{dropped}");
+}
+
+// ---------------------------------------------------------------- train and eval
+
+fn eval_json(model: &Path, extra: &[&str]) -> Value {
+    let mut args = vec!["eval", "--model", model.to_str().unwrap(), "--label", "is-next", "--json"];
+    args.extend_from_slice(extra);
+    json(&ok(&args))
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+    }
+}
+
+/// Trains once (30 steps) and runs every eval check on that checkpoint.
+#[test]
+fn train_then_eval() {
+    let dir = TempDir::new("train");
+    let ckpt = dir.join("checkpoint");
+    let ck = ckpt.to_str().unwrap();
+    let start = std::time::Instant::now();
+    let out = ok(&["train", "--steps", "30", "--eval-every", "10", "--out", ck]);
+    println!("train: 30 steps in {:.1} s\n{out}", start.elapsed().as_secs_f32());
+    let first = out.lines().next().unwrap_or_default();
+    assert!(first.contains("ln V") && first.contains("ln 2"), "{first}");
+    // Plain lines (stdout is a pipe): one per evaluation, steps 10, 20, 30, then the save.
+    let steps: Vec<&str> = out.lines().filter_map(|l| l.split_whitespace().next()).collect();
+    for s in ["10", "20", "30"] {
+        assert!(steps.contains(&s), "no line for step {s}:\n{out}");
+    }
+    assert!(out.lines().last().unwrap_or_default().contains("saved step 30"), "{out}");
+    for f in ["config.json", "model.safetensors", "tokenizer.json", "vocab.txt"] {
+        let meta = std::fs::metadata(ckpt.join(f)).unwrap_or_else(|e| panic!("{f}: {e}"));
+        assert!(meta.len() > 0, "{f} is empty");
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(&ckpt)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().extension().is_some_and(|x| x == "tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+
+    // eval: losses that add up.
+    let v = eval_json(&ckpt, &["--mask", "3,8"]);
+    assert_eq!(strings(&v["tokens"]), FIGURE);
+    let (mlm, nsp, total) =
+        (v["mlm_loss"].as_f64().unwrap(), v["nsp_loss"].as_f64().unwrap(), v["total_loss"].as_f64().unwrap());
+    assert!((total - (mlm + nsp)).abs() < 1e-5, "{total} != {mlm} + {nsp}");
+    let per_token = floats(&v["mlm_token_losses"]);
+    assert_eq!(per_token.len(), 2);
+    assert!((per_token.iter().sum::<f64>() / 2.0 - mlm).abs() < 1e-5, "{per_token:?} vs {mlm}");
+    assert!(per_token.iter().all(|&l| l.is_finite() && l > 0.0));
+    let p = v["nsp_prob_is_next"].as_f64().unwrap();
+    assert!(p > 0.0 && p < 1.0, "{p}");
+    assert!(nsp > 0.0 && (nsp - (-p.ln())).abs() < 1e-4, "NSP loss {nsp} is -ln P(IsNext) = {}", -p.ln());
+    let input = numbers(&v["input_ids"]);
+    assert_eq!((input[3], input[8]), (4, 4), "positions 3 and 8 are [MASK]");
+    println!("eval --mask 3,8: MLM {mlm:.4} + NSP {nsp:.4} = {total:.4}, P(IsNext) {p:.4}");
+    // The same again: eval is deterministic (no dropout).
+    assert_eq!(eval_json(&ckpt, &["--mask", "3,8"]), v);
+    // not-next flips the NSP loss to -ln(1 - p).
+    let nv = json(&ok(&["eval", "--model", ck, "--mask", "3,8", "--label", "not-next", "--json"]));
+    assert!((nv["nsp_loss"].as_f64().unwrap() - (-(1.0 - p).ln())).abs() < 1e-4, "{nv}");
+    // Text output too.
+    let text = ok(&["eval", "--model", ck, "--mask", "3,8", "--label", "is-next"]);
+    assert!(text.contains("MLM loss") && text.contains("P(IsNext)"), "{text}");
+
+    // --grads writes a safetensors file.
+    let grads = dir.join("grads.safetensors");
+    eval_json(&ckpt, &["--mask", "3,8", "--grads", grads.to_str().unwrap()]);
+    let len = std::fs::metadata(&grads).map(|m| m.len()).unwrap_or(0);
+    assert!(len > 0, "grads file missing or empty");
+    let tensors = bert_tutor::model::checkpoint::read_tensors(&grads).unwrap();
+    assert!(tensors.len() > 10, "{} tensors", tensors.len());
+    assert!(tensors.values().all(|(_, v)| v.iter().all(|x| x.is_finite())));
+
+    // Bad positions.
+    for (mask, word) in [("0", "[CLS]"), ("5", "[SEP]"), ("10", "[SEP]"), ("3,5", "[SEP]"), ("99", "out of range")] {
+        let msg = fails(&["eval", "--model", ck, "--mask", mask, "--label", "is-next"]);
+        assert!(msg.contains(word), "--mask {mask}: {msg}");
+    }
+
+    // Bad checkpoints: missing folder.
+    let msg = fails(&["eval", "--model", "/nonexistent/bert-tutor-ckpt", "--mask", "3", "--label", "is-next"]);
+    assert!(msg.contains("/nonexistent/bert-tutor-ckpt"), "{msg}");
+    // No --model at all.
+    fails(&["eval", "--mask", "3", "--label", "is-next"]);
+
+    // Truncated weights.
+    let cut = dir.join("truncated");
+    copy_dir(&ckpt, &cut);
+    let weights = cut.join("model.safetensors");
+    let bytes = std::fs::read(&weights).unwrap();
+    std::fs::write(&weights, &bytes[..bytes.len() / 2]).unwrap();
+    let msg = fails(&["eval", "--model", cut.to_str().unwrap(), "--mask", "3", "--label", "is-next"]);
+    assert!(msg.contains("model.safetensors"), "{msg}");
+    // Weights cut to almost nothing (shorter than the header length field).
+    std::fs::write(&weights, &bytes[..4]).unwrap();
+    fails(&["eval", "--model", cut.to_str().unwrap(), "--mask", "3", "--label", "is-next"]);
+    std::fs::write(&weights, b"").unwrap();
+    fails(&["eval", "--model", cut.to_str().unwrap(), "--mask", "3", "--label", "is-next"]);
+
+    // hidden_size not a multiple of the heads.
+    let bad = dir.join("bad-config");
+    copy_dir(&ckpt, &bad);
+    let config_path = bad.join("config.json");
+    let mut config = json(&std::fs::read_to_string(&config_path).unwrap());
+    config["hidden_size"] = 30.into();
+    config["num_attention_heads"] = 4.into();
+    std::fs::write(&config_path, config.to_string()).unwrap();
+    let msg = fails(&["eval", "--model", bad.to_str().unwrap(), "--mask", "3", "--label", "is-next"]);
+    assert!(msg.contains("30") && msg.contains("4"), "{msg}");
+    // Not JSON at all.
+    std::fs::write(&config_path, "{ hidden_size: ").unwrap();
+    let msg = fails(&["eval", "--model", bad.to_str().unwrap(), "--mask", "3", "--label", "is-next"]);
+    assert!(msg.contains("config.json"), "{msg}");
+    // A shape that disagrees with the weights.
+    config["hidden_size"] = 32.into();
+    std::fs::write(&config_path, config.to_string()).unwrap();
+    fails(&["eval", "--model", bad.to_str().unwrap(), "--mask", "3", "--label", "is-next"]);
+
+    // Training on from the checkpoint works and keeps its tokenizer.
+    let more = dir.join("more");
+    ok(&["--model", ck, "train", "--steps", "2", "--eval-every", "1", "--batch", "4", "--out", more.to_str().unwrap()]);
+    assert!(more.join("model.safetensors").is_file());
+}
+
+#[test]
+fn train_bad_corpus_is_one_error_line() {
+    let dir = TempDir::new("bad-corpus");
+    let out = dir.join("out");
+    let one = dir.join("one-document.txt");
+    std::fs::write(&one, "my dog is cute.\nhe likes playing.\nthe end.\n").unwrap();
+    let msg = fails(&["--corpus", one.to_str().unwrap(), "train", "--steps", "1", "--out", out.to_str().unwrap()]);
+    assert!(msg.contains("at least 2") && msg.contains("one-document.txt"), "{msg}");
+    let msg = fails(&["--corpus", "/nonexistent", "train", "--steps", "1", "--out", out.to_str().unwrap()]);
+    assert!(msg.contains("/nonexistent"), "{msg}");
+    assert!(!out.exists(), "nothing saved when the corpus is bad");
+}
+
+#[test]
+fn train_on_a_tiny_corpus() {
+    // Two one-sentence documents: the smallest corpus NSP accepts.
+    let dir = TempDir::new("tiny-corpus");
+    let corpus = dir.join("corpus.txt");
+    std::fs::write(&corpus, "my dog is cute.\n\nhe likes playing.\n").unwrap();
+    let out = dir.join("out");
+    let args = ["--corpus", corpus.to_str().unwrap(), "train", "--steps", "2", "--eval-every", "1", "--batch", "2"];
+    let mut args = args.to_vec();
+    args.extend(["--out", out.to_str().unwrap()]);
+    ok(&args);
+    assert!(out.join("model.safetensors").is_file());
+}
+
+/// A model with very few positions: 4 is refused by the config check, and with 8 the
+/// default pair (11 tokens) is truncated with a note, never indexing past the table.
+#[test]
+fn eval_with_few_positions_truncates_and_never_panics() {
+    use bert_tutor::model::{BertConfig, Params, checkpoint};
+    use rand::SeedableRng;
+    let dir = TempDir::new("four-positions");
+    let tok = bert_tutor::tokenize::BertTokenizer::bundled().unwrap();
+    let four = BertConfig { max_position_embeddings: 4, ..BertConfig::for_vocab(tok.vocab_size()) };
+    assert!(four.validate().is_err(), "4 positions cannot hold [CLS] a [SEP] b [SEP]");
+    let cfg = BertConfig { max_position_embeddings: 8, ..BertConfig::for_vocab(tok.vocab_size()) };
+    cfg.validate().unwrap();
+    let params = Params::init(&cfg, &mut rand::rngs::StdRng::seed_from_u64(0));
+    checkpoint::save(&dir.0, &cfg, &params, Some(&tok)).unwrap();
+    let o = run(&["eval", "--model", dir.0.to_str().unwrap(), "--mask", "1", "--label", "is-next"]);
+    let err = stderr(&o);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(err.contains("dropped 3 word pieces"), "{err}");
+}
+
+/// `train --lr nan` runs, fails at step 2, and says "the last good weights (step 1) are
+/// saved", but step 1's update (lr NaN) already made every weight NaN: the check in
+/// `Trainer::train_step` looks at the loss and gradient, never at the updated weights.
+#[test]
+fn train_never_saves_non_finite_weights() {
+    let dir = TempDir::new("nan-lr");
+    let out = dir.join("out");
+    let o = run(&["train", "--steps", "3", "--lr", "nan", "--out", out.to_str().unwrap()]);
+    println!("train --lr nan: {}\n{}", o.status, stderr(&o));
+    let weights = out.join("model.safetensors");
+    if weights.is_file() {
+        let tensors = bert_tutor::model::checkpoint::read_tensors(&weights).unwrap();
+        let bad: usize = tensors.values().map(|(_, v)| v.iter().filter(|x| !x.is_finite()).count()).sum();
+        assert_eq!(bad, 0, "the saved 'last good weights' hold {bad} non-finite values");
+    }
+}
+
+/// A checkpoint whose outputs are NaN: `eval` exits 0 and prints "MLM loss 0.0000 + NSP
+/// loss 0.0000 = total 0.0000" (JSON: null), because `print_text` reads NaN as 0.
+#[test]
+fn eval_of_a_nan_checkpoint_is_an_error() {
+    use bert_tutor::model::{BertConfig, Params, checkpoint};
+    use rand::SeedableRng;
+    let dir = TempDir::new("nan-weights");
+    let tok = bert_tutor::tokenize::BertTokenizer::bundled().unwrap();
+    let cfg = BertConfig::for_vocab(tok.vocab_size());
+    let mut params = Params::init(&cfg, &mut rand::rngs::StdRng::seed_from_u64(0));
+    for (_, mut t) in params.tensors_mut() {
+        t.fill(f32::NAN);
+    }
+    checkpoint::save(&dir.0, &cfg, &params, Some(&tok)).unwrap();
+    let o = run(&["eval", "--model", dir.0.to_str().unwrap(), "--mask", "3,8", "--label", "is-next"]);
+    println!("{}", stdout(&o));
+    fails(&["eval", "--model", dir.0.to_str().unwrap(), "--mask", "3,8", "--label", "is-next"]);
+}
