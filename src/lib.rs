@@ -22,6 +22,7 @@ pub mod cli;
 pub mod data;
 pub mod event;
 pub mod optim;
+pub mod perf;
 pub mod train;
 pub mod tui;
 pub mod ui;

@@ -10,6 +10,7 @@ pub mod checkpoint;
 pub mod config;
 pub mod embeddings;
 pub mod encoder;
+pub mod fastmath;
 pub mod feed_forward;
 pub mod heads;
 pub mod layer_norm;
@@ -138,7 +139,7 @@ pub fn backward(
     let shape = Shape { batch: batch.batch, seq: batch.seq, attention: &batch.attention };
     let mut dx = Array2::zeros((batch.tokens(), cfg.hidden_size));
     let dmlm = loss::cross_entropy_backward(&out.mlm_probs, &batch.mlm_labels, w.mlm);
-    heads::mlm_backward(p, cfg, &dmlm, &c.mlm, &batch.mlm_rows, g, &mut dx);
+    heads::mlm_backward(p, &dmlm, &c.mlm, &batch.mlm_rows, g, &mut dx);
     let dnsp = loss::cross_entropy_backward(&out.nsp_probs, &batch.nsp_labels, w.nsp);
     heads::nsp_backward(p, &dnsp, &c.nsp, &cls_rows(batch), g, &mut dx);
     for (i, l) in p.layers.iter().enumerate().rev() {

@@ -3,7 +3,7 @@
 
 use anyhow::{Result, bail};
 use ndarray::Axis;
-use rand::rngs::StdRng;
+use rand::rngs::{SmallRng, StdRng};
 use rand::{RngExt, SeedableRng};
 
 use crate::batch::Batch;
@@ -243,7 +243,7 @@ impl Learner {
         let run = |part: &Batch, seed: u64, g: &mut Grads| {
             let (m, b) = (part.mlm_labels.len() as f32, part.batch as f32);
             let wp = LossWeights { mlm: w.mlm * m / m_all, nsp: w.nsp * b / b_all };
-            let mut rng = StdRng::seed_from_u64(seed);
+            let mut rng = SmallRng::seed_from_u64(seed);
             let (out, cache) = model::forward(p, cfg, part, wp, Some(&mut rng));
             g.zero();
             model::backward(p, cfg, part, wp, &out, &cache, g);

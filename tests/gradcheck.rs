@@ -363,14 +363,15 @@ fn gelu_exact_and_tanh_forms() {
         // N(0, 2²) reaches both tails and the curved middle.
         let x = randn(&mut rng, (6, 8), 2.0);
         let r = randn(&mut rng, (6, 8), 1.0);
-        let analytic = vec![("input x".to_string(), act.backward(r.view(), x.view()).into_dyn())];
+        let analytic =
+            vec![("input x".to_string(), Activation::backward(r.view(), act.forward(x.view()).1.view()).into_dyn())];
         let mut state = x;
         assert_grads(
             &format!("{act:?}"),
             &mut state,
             |x| vec![("input x".to_string(), x.view_mut().into_dyn())],
             &analytic,
-            |x| dot(&act.forward(x.view()), &r),
+            |x| dot(&act.forward(x.view()).0, &r),
             &skip_none,
         );
     }
@@ -438,7 +439,7 @@ fn feed_forward_block_both_activations() {
         let (l, x, r) = layer_setup(&cfg, 6);
         let (_, cache) = feed_forward::forward(&l, &cfg, x.clone(), no_rng());
         let mut g = Params::zeros(&cfg).layers.swap_remove(0);
-        let dx = feed_forward::backward(&l, &cfg, r.clone(), &cache, &mut g);
+        let dx = feed_forward::backward(&l, r.clone(), &cache, &mut g);
         let analytic = with_dx(owned(layer_views(&mut g, false, true)), dx);
         let mut state = (l, x);
         assert_grads(
@@ -511,7 +512,7 @@ fn mlm_head() {
     let (_, cache) = heads::mlm_forward(&p, &cfg, &x, &rows);
     let mut g = Grads::zeros(&cfg);
     let mut dx = Array2::zeros(x.dim());
-    heads::mlm_backward(&p, &cfg, &r, &cache, &rows, &mut g, &mut dx);
+    heads::mlm_backward(&p, &r, &cache, &rows, &mut g, &mut dx);
     let analytic = with_dx(param_grads(&g, is_mlm_head), dx);
     let mut state = (p, x);
     assert_grads(
@@ -774,7 +775,7 @@ fn checker_rejects_plausible_bugs() {
     let (l, x, r) = layer_setup(&cfg, 15);
     let (_, cache) = feed_forward::forward(&l, &cfg, x.clone(), no_rng());
     let mut g = Params::zeros(&cfg).layers.swap_remove(0);
-    let dx = feed_forward::backward(&l, &cfg, r.clone(), &cache, &mut g);
+    let dx = feed_forward::backward(&l, r.clone(), &cache, &mut g);
     let good = with_dx(owned(layer_views(&mut g, false, true)), dx.clone());
     let ffn_errors = |analytic: &Named, label: &str| {
         let mut state = (l.clone(), x.clone());
@@ -837,7 +838,7 @@ fn checker_rejects_plausible_bugs() {
         &mut state,
         |x| vec![("input x".to_string(), x.view_mut().into_dyn())],
         &[("input x".to_string(), (&rg * &phi).into_dyn())],
-        |x| dot(&Activation::Gelu.forward(x.view()), &rg),
+        |x| dot(&Activation::Gelu.forward(x.view()).0, &rg),
         &skip_none,
     );
     bugs.push(("GELU' = Φ only", worst(&e)));

@@ -1,44 +1,41 @@
 //! GELU (exact and tanh forms), tanh, and dropout: element-wise forward and backward.
+//! GELU's forward also returns its derivative, so backward is one product.
 
 use ndarray::{Array2, ArrayView2, Zip};
 use rand::{Rng, RngExt};
 
 use super::config::Activation;
+use super::fastmath::{exp, gelu_and_grad, simd};
 
 const SQRT_2_OVER_PI: f32 = 0.797_884_6;
-const INV_SQRT_2: f32 = std::f32::consts::FRAC_1_SQRT_2;
-const INV_SQRT_2PI: f32 = 0.398_942_3;
 
 impl Activation {
     /// HF `ACT2FN["gelu"]` = x Φ(x) with erf; `"gelu_new"` = the tanh approximation.
-    pub fn forward(self, x: ArrayView2<f32>) -> Array2<f32> {
-        match self {
-            Activation::Gelu => x.mapv(|x| 0.5 * x * (1.0 + libm::erff(x * INV_SQRT_2))),
-            Activation::GeluNew => x.mapv(|x| {
-                let t = (SQRT_2_OVER_PI * (x + 0.044_715 * x * x * x)).tanh();
-                0.5 * x * (1.0 + t)
+    /// Returns y and dy/dx.
+    pub fn forward(self, x: ArrayView2<f32>) -> (Array2<f32>, Array2<f32>) {
+        let x = x.as_standard_layout();
+        let xs = x.as_slice().expect("standard layout");
+        let mut y = vec![0.0; xs.len()];
+        let mut d = vec![0.0; xs.len()];
+        let out = y.iter_mut().zip(d.iter_mut()).zip(xs);
+        simd(|| match self {
+            // y = x Φ(x), y' = Φ(x) + x φ(x)
+            Activation::Gelu => out.for_each(|((y, d), &x)| (*y, *d) = gelu_and_grad(x)),
+            // y = ½x(1 + tanh u), u = √(2/π)(x + 0.044715x³)
+            Activation::GeluNew => out.for_each(|((y, d), &x)| {
+                let u = SQRT_2_OVER_PI * (x + 0.044_715 * x * x * x);
+                let t = 1.0 - 2.0 / (exp(2.0 * u) + 1.0);
+                *y = 0.5 * x * (1.0 + t);
+                *d = 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * SQRT_2_OVER_PI * (1.0 + 3.0 * 0.044_715 * x * x);
             }),
-        }
+        });
+        let shape = x.dim();
+        (Array2::from_shape_vec(shape, y).expect("shape"), Array2::from_shape_vec(shape, d).expect("shape"))
     }
 
-    /// dy and the forward input x → dx = dy · gelu'(x).
-    pub fn backward(self, dy: ArrayView2<f32>, x: ArrayView2<f32>) -> Array2<f32> {
-        let mut dx = dy.to_owned();
-        Zip::from(&mut dx).and(&x).for_each(|d, &x| *d *= self.derivative(x));
-        dx
-    }
-
-    fn derivative(self, x: f32) -> f32 {
-        match self {
-            // Φ(x) + x φ(x)
-            Activation::Gelu => 0.5 * (1.0 + libm::erff(x * INV_SQRT_2)) + x * INV_SQRT_2PI * (-0.5 * x * x).exp(),
-            Activation::GeluNew => {
-                let inner = SQRT_2_OVER_PI * (x + 0.044_715 * x * x * x);
-                let t = inner.tanh();
-                let dinner = SQRT_2_OVER_PI * (1.0 + 3.0 * 0.044_715 * x * x);
-                0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * dinner
-            }
-        }
+    /// dy and the derivative from forward → dx = dy · gelu'(x).
+    pub fn backward(dy: ArrayView2<f32>, deriv: ArrayView2<f32>) -> Array2<f32> {
+        &dy * &deriv
     }
 }
 
@@ -52,11 +49,21 @@ pub fn tanh_backward(dy: ArrayView2<f32>, y: ArrayView2<f32>) -> Array2<f32> {
 /// Inverted dropout: a mask of 0 or 1/(1−p), `None` when dropout is off.
 pub type DropMask = Option<Array2<f32>>;
 
-/// Draws a mask for `shape` when `rng` is given (training) and p > 0.
+/// Draws a mask for `shape` when `rng` is given (training) and p > 0. Each 64-bit draw
+/// gives four 16-bit uniforms, so p is resolved to 1/65536.
 pub fn dropout_mask<R: Rng>(shape: (usize, usize), p: f32, rng: Option<&mut R>) -> DropMask {
     let rng = rng.filter(|_| p > 0.0)?;
     let keep = 1.0 / (1.0 - p);
-    Some(Array2::from_shape_simple_fn(shape, || if rng.random::<f32>() < p { 0.0 } else { keep }))
+    let threshold = (p * 65536.0).round() as u32;
+    let mut mask = vec![0.0f32; shape.0 * shape.1];
+    for chunk in mask.chunks_mut(4) {
+        let bits: u64 = rng.random();
+        for (i, m) in chunk.iter_mut().enumerate() {
+            let u = ((bits >> (16 * i)) & 0xffff) as u32;
+            *m = if u < threshold { 0.0 } else { keep };
+        }
+    }
+    Some(Array2::from_shape_vec(shape, mask).expect("shape"))
 }
 
 /// x ← x ⊙ mask (forward and backward are the same product).

@@ -7,11 +7,9 @@ use rand::Rng;
 
 use super::activation::{DropMask, apply_dropout, dropout_mask};
 use super::config::BertConfig;
+use super::fastmath::{exp, simd, sum};
 use super::layer_norm::NormCache;
 use super::params::LayerParams;
-
-/// The additive mask: 0 where a key is attended, HF's `finfo(f32).min` at padding.
-pub const MASKED: f32 = f32::MIN;
 
 /// The geometry of a batch: sizes and which keys are real.
 #[derive(Debug, Clone, Copy)]
@@ -117,17 +115,22 @@ pub fn backward(
 }
 
 /// Row-wise softmax in place, keys that are padding masked out.
+/// Padding keys get probability exactly 0, as exp(MASKED − max) underflows to in HF.
 pub fn softmax_rows(mut s: ndarray::ArrayViewMut2<f32>, keys: &[bool]) {
+    simd(|| softmax_rows_inner(s.view_mut(), keys))
+}
+
+#[inline(always)]
+fn softmax_rows_inner(mut s: ndarray::ArrayViewMut2<f32>, keys: &[bool]) {
     for mut row in s.axis_iter_mut(Axis(0)) {
-        row.zip_mut_with(&ndarray::aview1(keys), |x, &k| {
-            if !k {
-                *x += MASKED;
-            }
-        });
-        let max = row.fold(f32::NEG_INFINITY, |m, &x| m.max(x));
-        row.mapv_inplace(|x| (x - max).exp());
-        let sum = row.sum();
-        row /= sum;
+        let row = row.as_slice_mut().expect("probabilities are contiguous");
+        let max = row.iter().zip(keys).filter(|(_, k)| **k).fold(f32::NEG_INFINITY, |m, (&x, _)| m.max(x));
+        for (x, &k) in row.iter_mut().zip(keys) {
+            let e = exp(*x - max);
+            *x = if k { e } else { 0.0 };
+        }
+        let inv = 1.0 / sum(row);
+        row.iter_mut().for_each(|x| *x *= inv);
     }
 }
 

@@ -5,15 +5,15 @@ use ndarray::Array2;
 use rand::Rng;
 
 use super::activation::{DropMask, apply_dropout, dropout_mask};
-use super::config::BertConfig;
+use super::config::{Activation, BertConfig};
 use super::layer_norm::NormCache;
 use super::params::LayerParams;
 
 #[derive(Debug, Clone, Default)]
 pub struct FeedForwardCache {
     pub x: Array2<f32>,
-    /// Before the activation: (N, F).
-    pub pre: Array2<f32>,
+    /// The activation's derivative at the pre-activation: (·, F) or (M, H).
+    pub deriv: Array2<f32>,
     /// After the activation: (N, F).
     pub act: Array2<f32>,
     pub drop: DropMask,
@@ -28,19 +28,18 @@ pub fn forward<R: Rng>(
     rng: Option<&mut R>,
 ) -> (Array2<f32>, FeedForwardCache) {
     let pre = l.inter.forward(x.view());
-    let act = cfg.hidden_act.forward(pre.view());
+    let (act, deriv) = cfg.hidden_act.forward(pre.view());
     let mut y = l.out.forward(act.view());
     let drop = dropout_mask(y.dim(), cfg.hidden_dropout_prob, rng);
     apply_dropout(&mut y, &drop);
     y += &x;
     let (y, norm) = l.out_norm.forward(y.view(), cfg.layer_norm_eps);
-    (y, FeedForwardCache { x, pre, act, drop, norm })
+    (y, FeedForwardCache { x, deriv, act, drop, norm })
 }
 
 /// dy: (N, H) → dx: (N, H)
 pub fn backward(
     l: &LayerParams,
-    cfg: &BertConfig,
     dy: Array2<f32>,
     c: &FeedForwardCache,
     g: &mut LayerParams,
@@ -49,7 +48,7 @@ pub fn backward(
     let mut dout = dx.clone();
     apply_dropout(&mut dout, &c.drop);
     let dact = l.out.backward(dout.view(), c.act.view(), &mut g.out);
-    let dpre = cfg.hidden_act.backward(dact.view(), c.pre.view());
+    let dpre = Activation::backward(dact.view(), c.deriv.view());
     dx += &l.inter.backward(dpre.view(), c.x.view(), &mut g.inter);
     dx
 }

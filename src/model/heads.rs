@@ -6,7 +6,7 @@
 use ndarray::{Array2, Axis};
 
 use super::activation::tanh_backward;
-use super::config::BertConfig;
+use super::config::{Activation, BertConfig};
 use super::layer_norm::NormCache;
 use super::params::Params;
 
@@ -19,7 +19,8 @@ pub struct NspCache {
 #[derive(Debug, Clone, Default)]
 pub struct MlmCache {
     pub hidden: Array2<f32>,
-    pub pre: Array2<f32>,
+    /// The activation's derivative at the pre-activation: (·, F) or (M, H).
+    pub deriv: Array2<f32>,
     pub act: Array2<f32>,
     pub norm: NormCache,
     pub normed: Array2<f32>,
@@ -55,18 +56,17 @@ pub fn nsp_backward(
 pub fn mlm_forward(p: &Params, cfg: &BertConfig, x: &Array2<f32>, rows: &[usize]) -> (Array2<f32>, MlmCache) {
     let hidden = x.select(Axis(0), rows);
     let pre = p.mlm_transform.forward(hidden.view());
-    let act = cfg.hidden_act.forward(pre.view());
+    let (act, deriv) = cfg.hidden_act.forward(pre.view());
     let (normed, norm) = p.mlm_norm.forward(act.view(), cfg.layer_norm_eps);
     let mut logits = normed.dot(&p.word.t());
     logits += &p.mlm_bias;
-    (logits, MlmCache { hidden, pre, act, norm, normed })
+    (logits, MlmCache { hidden, deriv, act, norm, normed })
 }
 
 /// dlogits: (M, V) → adds into the masked rows of dx: (B·T, H). The decoder's weight
 /// gradient lands in the word embeddings, since they are the same matrix.
 pub fn mlm_backward(
     p: &Params,
-    cfg: &BertConfig,
     dlogits: &Array2<f32>,
     c: &MlmCache,
     rows: &[usize],
@@ -77,7 +77,7 @@ pub fn mlm_backward(
     g.mlm_bias += &dlogits.sum_axis(Axis(0));
     let dnormed = dlogits.dot(&p.word);
     let dact = p.mlm_norm.backward(dnormed.view(), &c.norm, &mut g.mlm_norm);
-    let dpre = cfg.hidden_act.backward(dact.view(), c.pre.view());
+    let dpre = Activation::backward(dact.view(), c.deriv.view());
     let dhidden = p.mlm_transform.backward(dpre.view(), c.hidden.view(), &mut g.mlm_transform);
     for (row, d) in rows.iter().zip(dhidden.axis_iter(Axis(0))) {
         let mut r = dx.row_mut(*row);

@@ -3,16 +3,27 @@
 
 use ndarray::{Array1, Array2, Axis};
 
+use super::fastmath::{exp, max, simd, sum};
+
 /// Per-row losses −log softmax(logits)[label], and the softmax probabilities.
 pub fn cross_entropy(logits: &Array2<f32>, labels: &[u32]) -> (Array1<f32>, Array2<f32>) {
-    let mut probs = logits.clone();
+    simd(|| cross_entropy_inner(logits, labels))
+}
+
+#[inline(always)]
+fn cross_entropy_inner(logits: &Array2<f32>, labels: &[u32]) -> (Array1<f32>, Array2<f32>) {
+    let mut probs = logits.as_standard_layout().into_owned();
     let mut losses = Array1::zeros(labels.len());
     for ((mut row, &label), loss) in probs.axis_iter_mut(Axis(0)).zip(labels).zip(losses.iter_mut()) {
-        let max = row.fold(f32::NEG_INFINITY, |m, &x| m.max(x));
-        let sum: f64 = row.iter().map(|&x| f64::from((x - max).exp())).sum();
-        let log_z = f64::from(max) + sum.ln();
-        *loss = (log_z - f64::from(row[label as usize])) as f32;
-        row.mapv_inplace(|x| (f64::from(x) - log_z).exp() as f32);
+        let row = row.as_slice_mut().expect("standard layout");
+        let max = max(row);
+        let shifted = row[label as usize] - max;
+        row.iter_mut().for_each(|x| *x = exp(*x - max));
+        let sum = sum(row);
+        // −log softmax[label] = log Σ e^(x − max) − (x_label − max)
+        *loss = sum.ln() - shifted;
+        let inv = 1.0 / sum;
+        row.iter_mut().for_each(|x| *x *= inv);
     }
     (losses, probs)
 }

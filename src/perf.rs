@@ -1,0 +1,21 @@
+//! Process-wide settings for speed, applied first thing in `main` (see docs/PERFORMANCE.md).
+
+/// Call before any other thread starts.
+///
+/// - Training splits each batch across cores itself, so matrixmultiply's own thread pool
+///   would only add wake-ups to small products: it gets one thread (unless the user set
+///   `MATMUL_NUM_THREADS`).
+/// - glibc returns large freed blocks to the OS and faults them back in on the next step;
+///   raising the mmap and trim thresholds keeps a step's activations on the heap.
+pub fn configure() {
+    if std::env::var_os("MATMUL_NUM_THREADS").is_none() {
+        // SAFETY: called at the start of main, before any thread exists.
+        unsafe { std::env::set_var("MATMUL_NUM_THREADS", "1") };
+    }
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes allocator tuning; called before any other thread.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 256 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 512 << 20);
+    }
+}
