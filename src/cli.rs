@@ -154,6 +154,13 @@ pub struct BenchArgs {
     /// Threads (the batch is split between them). Default: one per core.
     #[arg(long, default_value_t = crate::train::default_threads())]
     pub threads: usize,
+    /// Instead: the TUI's cost. Trains the default model headless, then with the TUI
+    /// drawing at 120×40 (into an off-screen buffer) and keys arriving, and compares.
+    #[arg(long)]
+    pub ui: bool,
+    /// Seconds for each half of `--ui`.
+    #[arg(long, default_value_t = 10.0)]
+    pub seconds: f64,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,

@@ -1,6 +1,7 @@
 //! The subcommands, one file each, and the loading they share.
 
 pub mod bench;
+pub mod bench_ui;
 pub mod eval;
 pub mod inspect;
 pub mod train;

@@ -3,10 +3,12 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc;
+use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
+use ratatui::Terminal;
+use ratatui::backend::Backend;
 use ratatui::crossterm::event::Event as TermEvent;
 
 use crate::action;
@@ -16,6 +18,13 @@ use crate::worker::{self, Command};
 
 /// Time between frames: 20 frames a second, however fast training runs.
 const FRAME: Duration = Duration::from_millis(50);
+
+/// What the loop measured: each draw's duration, and when each key's redraw finished.
+#[derive(Debug, Default)]
+pub struct LoopStats {
+    pub draws: Vec<Duration>,
+    pub key_redraws: Vec<Instant>,
+}
 
 /// Runs until the user quits. `ratatui::init` installs a panic hook that restores the
 /// terminal, and `restore` runs on every other way out.
@@ -27,25 +36,7 @@ pub fn run(mut app: App, trainer: crate::train::Trainer, running: bool) -> Resul
     let input = event::spawn_input(tx, stop.clone());
     app.set_commands(cmd_tx.clone());
     let mut terminal = ratatui::init();
-    let result = (|| -> Result<()> {
-        let mut next_frame = Instant::now();
-        while !app.quit {
-            if Instant::now() >= next_frame {
-                terminal.draw(|f| f.render_widget(&app, f.area()))?;
-                next_frame = Instant::now() + FRAME;
-            }
-            let wait = next_frame.saturating_duration_since(Instant::now());
-            match rx.recv_timeout(wait) {
-                Ok(e) => handle(&mut app, e),
-                Err(mpsc::RecvTimeoutError::Timeout) => {}
-                Err(mpsc::RecvTimeoutError::Disconnected) => break,
-            }
-            while let Ok(e) = rx.try_recv() {
-                handle(&mut app, e);
-            }
-        }
-        Ok(())
-    })();
+    let result = event_loop(&mut terminal, &mut app, &rx, None, &mut LoopStats::default());
     ratatui::restore();
     stop.store(true, Ordering::Relaxed);
     cmd_tx.send(Command::Stop).ok();
@@ -55,14 +46,56 @@ pub fn run(mut app: App, trainer: crate::train::Trainer, running: bool) -> Resul
     result
 }
 
-fn handle(app: &mut App, e: Event) {
+/// Drains the event channel and redraws: every [`FRAME`], and at once after a key so a
+/// keystroke reaches the screen without waiting for the next frame. Stops when the app
+/// quits, the channel closes, or `deadline` passes (the benchmark's use).
+pub fn event_loop<B: Backend>(
+    terminal: &mut Terminal<B>,
+    app: &mut App,
+    rx: &Receiver<Event>,
+    deadline: Option<Instant>,
+    stats: &mut LoopStats,
+) -> Result<()> {
+    let mut next_frame = Instant::now();
+    let mut key_pending = false;
+    while !app.quit && deadline.is_none_or(|d| Instant::now() < d) {
+        if key_pending || Instant::now() >= next_frame {
+            let start = Instant::now();
+            terminal.draw(|f| f.render_widget(&*app, f.area())).map_err(|e| anyhow::anyhow!("cannot draw: {e}"))?;
+            let end = Instant::now();
+            stats.draws.push(end - start);
+            if key_pending {
+                stats.key_redraws.push(end);
+                key_pending = false;
+            }
+            next_frame = end + FRAME;
+        }
+        let wait = next_frame.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(wait) {
+            Ok(e) => key_pending |= handle(app, e),
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+        while let Ok(e) = rx.try_recv() {
+            key_pending |= handle(app, e);
+        }
+    }
+    Ok(())
+}
+
+/// Applies one event; true if it was a key (which deserves an immediate redraw).
+fn handle(app: &mut App, e: Event) -> bool {
     match e {
         Event::Term(TermEvent::Key(key)) => {
             if let Some(a) = action::from_key(key, app.editing.is_some(), app.help) {
                 app.update(a);
             }
+            true
         }
-        Event::Term(_) => {} // a resize: the next frame lays out to the new size
-        Event::Train(t) => app.on_train(t),
+        Event::Term(_) => false, // a resize: the next frame lays out to the new size
+        Event::Train(t) => {
+            app.on_train(t);
+            false
+        }
     }
 }

@@ -16,11 +16,14 @@ pub const TUI_SCHEDULE: Schedule = Schedule { peak: 2e-3, warmup: 200, total: 10
 
 pub fn run(inputs: &Inputs) -> Result<()> {
     let app = build(inputs)?;
-    let tok = app.tok.clone();
-    let tcfg = TrainConfig { schedule: TUI_SCHEDULE, seed: inputs.seed, ..TrainConfig::default() };
-    let trainer =
-        Trainer::new(app.cfg.clone(), (*app.params).clone(), (*app.corpus).clone(), super::masker(&tok), tcfg)?;
+    let trainer = trainer_for(&app, inputs.seed)?;
     crate::tui::run(app, trainer, true)
+}
+
+/// The trainer behind the TUI: the app's model and corpus, the TUI's schedule.
+pub fn trainer_for(app: &App, seed: u64) -> Result<Trainer> {
+    let tcfg = TrainConfig { schedule: TUI_SCHEDULE, seed, ..TrainConfig::default() };
+    Trainer::new(app.cfg.clone(), (*app.params).clone(), (*app.corpus).clone(), super::masker(&app.tok), tcfg)
 }
 
 /// The app on the default pair, with the weights `--model` or `--seed` gives.
