@@ -33,6 +33,10 @@ pub enum Action {
     EditKey(KeyEvent),
     EditSubmit,
     EditCancel,
+    LessonNext,
+    LessonPrev,
+    LessonAnswer,
+    ToggleLesson,
 }
 
 /// Maps a key press to an action; `editing` routes keys to the text field.
@@ -81,6 +85,10 @@ pub fn from_key(key: KeyEvent, editing: bool, help: bool) -> Option<Action> {
         KeyCode::Char('N') => Action::NewPair { is_next: false },
         KeyCode::Char('a') => Action::EditA,
         KeyCode::Char('b') => Action::EditB,
+        KeyCode::Char(']') => Action::LessonNext,
+        KeyCode::Char('[') => Action::LessonPrev,
+        KeyCode::Char('A') => Action::LessonAnswer,
+        KeyCode::Char('L') => Action::ToggleLesson,
         _ => return None,
     })
 }
@@ -103,6 +111,9 @@ pub const KEY_HELP: &[(&str, &str)] = &[
     ("w", "loss weights: MLM + NSP → MLM only → NSP only"),
     ("R", "reset the weights to a fresh initialisation"),
     ("S", "save a checkpoint (HF layout) to ./checkpoint"),
+    ("L", "open the lessons (continue where you left off) / hide the lesson pane"),
+    ("] / [", "next / previous lesson step"),
+    ("A", "answer the step's quiz (type it, Enter)"),
     ("?", "this help (any key closes it)"),
     ("q / Esc", "quit"),
 ];

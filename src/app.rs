@@ -1,6 +1,7 @@
 //! The TUI's state and the one place it changes: [`App::update`]. Rendering (`ui.rs`)
 //! only reads it.
 
+pub mod lesson;
 pub mod pair;
 pub mod training;
 
@@ -15,6 +16,7 @@ use tui_input::backend::crossterm::to_input_request;
 
 use crate::action::Action;
 use crate::corpus::{Corpus, IS_NEXT, NOT_NEXT};
+use crate::lesson::runner::Done;
 use crate::masking::Masker;
 use crate::model::{BertConfig, Params};
 use crate::tokenize::BertTokenizer;
@@ -60,6 +62,24 @@ impl Stage {
         }
     }
 
+    /// The name lesson files use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Pieces => "pieces",
+            Stage::Input => "input",
+            Stage::Embeddings => "embeddings",
+            Stage::Masking => "masking",
+            Stage::Mlm => "mlm",
+            Stage::Nsp => "nsp",
+            Stage::Sum => "sum",
+            Stage::Training => "training",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Stage> {
+        Stage::ALL.into_iter().find(|s| s.name() == name)
+    }
+
     pub fn index(self) -> usize {
         Stage::ALL.iter().position(|&s| s == self).unwrap_or(0)
     }
@@ -78,6 +98,8 @@ pub enum Focus {
 pub enum Side {
     A,
     B,
+    /// The answer to a lesson's quiz.
+    Answer,
 }
 
 #[derive(Debug, Clone)]
@@ -113,6 +135,11 @@ pub struct App {
     pub color: bool,
     pub seed: u64,
     pub save_dir: PathBuf,
+    pub lessons: Vec<crate::lesson::Lesson>,
+    pub lesson: Option<crate::lesson::runner::Run>,
+    pub progress: crate::lesson::progress::Progress,
+    /// Where progress is saved; None keeps it in memory (tests).
+    pub progress_path: Option<PathBuf>,
     rng: StdRng,
     commands: Option<Sender<Command>>,
 }
@@ -154,6 +181,10 @@ impl App {
             color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
             seed,
             save_dir: PathBuf::from("checkpoint"),
+            lessons: Vec::new(),
+            lesson: None,
+            progress: Default::default(),
+            progress_path: None,
             rng: StdRng::seed_from_u64(seed ^ 0x5eed),
             commands,
         }
@@ -242,9 +273,13 @@ impl App {
                 self.pair.remask(&self.masker, seed);
                 self.recompute();
                 self.info(format!("new mask (seed {seed})"));
+                self.lesson_saw(Done::RerollMask);
             }
             Action::ToggleMask => match self.pair.toggle(self.cursor, &self.masker) {
-                Ok(()) => self.recompute(),
+                Ok(()) => {
+                    self.recompute();
+                    self.lesson_saw(Done::ToggleMask);
+                }
                 Err(e) => self.error(e),
             },
             Action::CycleStrategy => {
@@ -253,12 +288,23 @@ impl App {
                 self.pair.remask(&self.masker, seed);
                 self.recompute();
                 self.info(format!("masking rule: {}", self.masker.strategy.label()));
+                self.lesson_saw(Done::CycleStrategy);
             }
-            Action::SwapB => self.swap_b(),
+            Action::SwapB => {
+                if self.swap_b() {
+                    self.lesson_saw(Done::SwapB);
+                }
+            }
             Action::NewPair { is_next } => {
                 let (a, b, label) = self.corpus.pair_text(is_next, &mut self.rng);
-                self.replace_pair(&a, &b, label);
+                if self.replace_pair(&a, &b, label) {
+                    self.lesson_saw(Done::NewPair);
+                }
             }
+            Action::LessonNext => self.lesson_next(),
+            Action::LessonPrev => self.lesson_prev(),
+            Action::LessonAnswer => self.lesson_answer(),
+            Action::ToggleLesson => self.toggle_lesson(),
             Action::EditA | Action::EditB => {
                 let side = if action == Action::EditA { Side::A } else { Side::B };
                 let text = if side == Side::A { self.pair.a.clone() } else { self.pair.b.clone() };
@@ -304,12 +350,19 @@ impl App {
     fn submit_edit(&mut self) {
         let Some(e) = self.editing.take() else { return };
         let text = e.input.value().to_string();
-        let (a, b) = if e.side == Side::A { (text, self.pair.b.clone()) } else { (self.pair.a.clone(), text) };
-        self.replace_pair(&a, &b, self.pair.label);
+        let (a, b) = match e.side {
+            Side::Answer => return self.submit_answer(&text),
+            Side::A => (text, self.pair.b.clone()),
+            Side::B => (self.pair.a.clone(), text),
+        };
+        if self.replace_pair(&a, &b, self.pair.label) {
+            self.lesson_saw(Done::EditPair);
+        }
     }
 
-    /// Tokenizes a new pair; a bad one leaves the old pair and says what was wrong.
-    fn replace_pair(&mut self, a: &str, b: &str, label: u32) {
+    /// Tokenizes a new pair; a bad one leaves the old pair, says what was wrong, and
+    /// returns false.
+    fn replace_pair(&mut self, a: &str, b: &str, label: u32) -> bool {
         match Pair::new(&self.tok, &self.cfg, &self.masker, a, b, label, self.pair.mask_seed) {
             Ok(pair) => {
                 if pair.encoded.dropped > 0 {
@@ -319,18 +372,25 @@ impl App {
                     ));
                 }
                 self.set_pair(pair);
+                true
             }
-            Err(err) => self.error(format!("{err:#}; the pair is unchanged")),
+            Err(err) => {
+                self.error(format!("{err:#}; the pair is unchanged"));
+                false
+            }
         }
     }
 
     /// B ↔ a random sentence of another document, and the NSP label with it.
-    fn swap_b(&mut self) {
+    fn swap_b(&mut self) -> bool {
         let (a, real_b) = (self.pair.a.clone(), self.pair.real_b.clone());
         match real_b {
             Some(b) => {
-                self.replace_pair(&a, &b, IS_NEXT);
-                self.info("B is the real next sentence again: IsNext");
+                let ok = self.replace_pair(&a, &b, IS_NEXT);
+                if ok {
+                    self.info("B is the real next sentence again: IsNext");
+                }
+                ok
             }
             None => {
                 let d = self.rng.random_range(0..self.corpus.text.len());
@@ -338,11 +398,12 @@ impl App {
                 let b = doc[self.rng.random_range(0..doc.len())].clone();
                 let old_b = self.pair.b.clone();
                 let label = self.pair.label;
-                self.replace_pair(&a, &b, NOT_NEXT);
-                if self.pair.b == b {
+                let ok = self.replace_pair(&a, &b, NOT_NEXT);
+                if ok {
                     self.pair.real_b = Some(old_b).filter(|_| label == IS_NEXT);
                     self.info("B is now a random sentence from the corpus: NotNext (x swaps back)");
                 }
+                ok
             }
         }
     }

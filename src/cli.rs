@@ -44,6 +44,8 @@ pub enum Command {
     Train(TrainArgs),
     /// Run a checkpoint on one pair with chosen masks: losses, predictions, gradients.
     Eval(EvalArgs),
+    /// List the lessons, open one in the TUI, or check the lesson files.
+    Lesson(LessonArgs),
     /// Time full training steps on random batches of a given shape.
     Bench(BenchArgs),
     /// Rebuild the WordPiece vocabulary from a corpus.
@@ -164,4 +166,20 @@ pub struct BenchArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LessonArgs {
+    /// A lesson to open: its number (1, 2, ...) or its id. Without it: the list.
+    pub lesson: Option<String>,
+    /// Check every lesson file (unknown stages, bad highlights, missing answers,
+    /// duplicate ids), reporting file:line; exits non-zero on any problem.
+    #[arg(long)]
+    pub check: bool,
+    /// Lesson files from this folder instead of the bundled ones.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Forget all saved lesson progress.
+    #[arg(long)]
+    pub reset_progress: bool,
 }

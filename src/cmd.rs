@@ -4,6 +4,7 @@ pub mod bench;
 pub mod bench_ui;
 pub mod eval;
 pub mod inspect;
+pub mod lesson;
 pub mod train;
 pub mod tui;
 pub mod vocab;
@@ -27,6 +28,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Train(args)) => train::run(&inputs, &args),
         Some(Command::Eval(args)) => eval::run(&inputs, &args),
         Some(Command::Bench(args)) => bench::run(&args),
+        Some(Command::Lesson(args)) => lesson::run(&inputs, &args),
         Some(Command::Vocab { action: VocabAction::Build { out, size } }) => {
             let text = match &inputs.corpus {
                 Some(p) => {

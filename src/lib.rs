@@ -21,6 +21,7 @@ pub mod app;
 pub mod cli;
 pub mod data;
 pub mod event;
+pub mod lesson;
 pub mod optim;
 pub mod perf;
 pub mod train;

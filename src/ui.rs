@@ -5,6 +5,7 @@
 mod embeddings;
 mod heat;
 mod help;
+mod lesson;
 mod mlm;
 mod nsp;
 mod pieces;
@@ -46,6 +47,16 @@ impl Widget for &App {
         .areas(area);
         title_bar(self, theme).render(title, buf);
         stage_tabs(self, theme).render(tabs, buf);
+        let body = match &self.lesson {
+            Some(run) if run.visible => {
+                // The pane takes what its text needs, leaving the stage at least 8 rows.
+                let h = lesson::height(self, theme, body.width).clamp(6, body.height.saturating_sub(8).max(6));
+                let [top, pane] = Layout::vertical([Constraint::Fill(1), Constraint::Length(h)]).areas(body);
+                lesson::render(self, theme, pane, buf);
+                top
+            }
+            _ => body,
+        };
         let main = if area.width >= SIDE_FROM {
             let [main, side_area] = Layout::horizontal([Constraint::Fill(1), Constraint::Length(32)]).areas(body);
             side::render(self, theme, side_area, buf);
@@ -117,9 +128,13 @@ fn stage_tabs(app: &App, theme: Theme) -> Line<'static> {
 
 fn note_line(app: &App, theme: Theme) -> Line<'static> {
     if let Some(e) = &app.editing {
-        let which = if e.side == crate::app::Side::A { "A" } else { "B" };
+        let which = match e.side {
+            crate::app::Side::A => "edit A",
+            crate::app::Side::B => "edit B",
+            crate::app::Side::Answer => "answer",
+        };
         return Line::from(vec![
-            Span::styled(format!(" edit {which} › "), theme.selected()),
+            Span::styled(format!(" {which} › "), theme.selected()),
             Span::raw(format!("{}▏", e.input.value())),
             Span::styled("   Enter applies · Esc cancels", theme.dim()),
         ]);
@@ -142,6 +157,8 @@ fn keys_line(app: &App, theme: Theme) -> Line<'static> {
         Stage::Training => "Space pause  . step  +/- lr  w heads  R reset  S save",
     };
     let focus = if app.focus == Focus::Detail { "  [detail pane]" } else { "" };
+    let stage_keys =
+        if app.lesson.as_ref().is_some_and(|r| r.visible) { "] next  [ back  A answer  L hide" } else { stage_keys };
     Line::from(vec![
         Span::styled(format!(" {stage_keys}"), theme.bold(theme::GOOD)),
         Span::styled(format!("  │ ←→ stage  ↑↓ token  Space pause  ? help  q quit{focus}"), theme.dim()),

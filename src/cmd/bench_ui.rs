@@ -61,7 +61,8 @@ pub fn run(seconds: f64, as_json: bool) -> Result<()> {
     worker.join().ok();
 
     let sent = sent.lock().expect("not poisoned");
-    let latency: Vec<Duration> = sent.iter().zip(&stats.key_redraws).map(|(s, d)| d.saturating_duration_since(*s)).collect();
+    let latency: Vec<Duration> =
+        sent.iter().zip(&stats.key_redraws).map(|(s, d)| d.saturating_duration_since(*s)).collect();
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     let (d50, d99) = (ms(percentile(&stats.draws, 0.50)), ms(percentile(&stats.draws, 0.99)));
     let (k50, k99) = (ms(percentile(&latency, 0.50)), ms(percentile(&latency, 0.99)));
@@ -74,7 +75,10 @@ pub fn run(seconds: f64, as_json: bool) -> Result<()> {
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
-        println!("training headless: {headless:.1} steps/s; with the TUI: {with_ui:.1} steps/s ({:.0}%)", 100.0 * ratio);
+        println!(
+            "training headless: {headless:.1} steps/s; with the TUI: {with_ui:.1} steps/s ({:.0}%)",
+            100.0 * ratio
+        );
         println!("frame draw at 120×40 over {} frames: p50 {d50:.2} ms, p99 {d99:.2} ms", stats.draws.len());
         println!("key to screen over {} keys: p50 {k50:.2} ms, p99 {k99:.2} ms", latency.len());
     }

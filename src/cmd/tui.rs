@@ -15,9 +15,33 @@ use crate::train::{TrainConfig, Trainer};
 pub const TUI_SCHEDULE: Schedule = Schedule { peak: 2e-3, warmup: 200, total: 10_000, floor: 0.1 };
 
 pub fn run(inputs: &Inputs) -> Result<()> {
-    let app = build(inputs)?;
-    let trainer = trainer_for(&app, inputs.seed)?;
+    let mut app = build(inputs)?;
+    attach_progress(&mut app)?;
+    if let Some((lesson, step)) = app.progress.current.clone()
+        && let Some(l) =
+            app.lessons.iter().find(|l| l.id == lesson && !app.progress.lessons.get(&l.id).is_some_and(|p| p.finished))
+    {
+        let n = l.steps.iter().position(|s| s.id == step).unwrap_or(0) + 1;
+        app.message = Some(crate::app::Message {
+            text: format!("lesson \"{}\" is waiting at step {n}: press L to continue where you left off", l.title),
+            error: false,
+        });
+    }
+    launch(app, inputs.seed)
+}
+
+/// Starts the trainer and the TUI on a built app.
+pub fn launch(app: App, seed: u64) -> Result<()> {
+    let trainer = trainer_for(&app, seed)?;
     crate::tui::run(app, trainer, true)
+}
+
+/// Loads saved lesson progress and remembers where to save it.
+pub fn attach_progress(app: &mut App) -> Result<()> {
+    let Some(path) = crate::lesson::progress::Progress::default_path() else { return Ok(()) };
+    app.progress = crate::lesson::progress::Progress::load(&path)?;
+    app.progress_path = Some(path);
+    Ok(())
 }
 
 /// The trainer behind the TUI: the app's model and corpus, the TUI's schedule.
@@ -33,5 +57,13 @@ pub fn build(inputs: &Inputs) -> Result<App> {
     let (cfg, params) = super::load_model(inputs, &tok)?;
     let masker = super::masker(&tok);
     let pair = Pair::new(&tok, &cfg, &masker, crate::DEFAULT_A, crate::DEFAULT_B, IS_NEXT, inputs.seed)?;
-    Ok(App::new(tok, Arc::new(corpus), cfg, Arc::new(params), pair, inputs.seed, None))
+    let mut app = App::new(tok, Arc::new(corpus), cfg, Arc::new(params), pair, inputs.seed, None);
+    match crate::lesson::load_bundled() {
+        Ok(lessons) => app.lessons = lessons,
+        Err(e) => {
+            let first = format!("{e:#}").lines().next().unwrap_or_default().to_string();
+            app.message = Some(crate::app::Message { text: format!("lessons unavailable: {first}"), error: true });
+        }
+    }
+    Ok(app)
 }

@@ -38,12 +38,7 @@ pub fn forward<R: Rng>(
 }
 
 /// dy: (N, H) → dx: (N, H)
-pub fn backward(
-    l: &LayerParams,
-    dy: Array2<f32>,
-    c: &FeedForwardCache,
-    g: &mut LayerParams,
-) -> Array2<f32> {
+pub fn backward(l: &LayerParams, dy: Array2<f32>, c: &FeedForwardCache, g: &mut LayerParams) -> Array2<f32> {
     let mut dx = l.out_norm.backward(dy.view(), &c.norm, &mut g.out_norm);
     let mut dout = dx.clone();
     apply_dropout(&mut dout, &c.drop);

@@ -10,6 +10,7 @@ use ratatui::widgets::{Block, Paragraph, Widget};
 use super::heat::strip;
 use super::theme::{self, Theme};
 use crate::app::{App, Focus};
+use crate::lesson::{Highlight, Row};
 
 /// The five vectors of a token, in the order shown.
 fn columns(app: &App) -> [(&'static str, &Array2<f32>); 5] {
@@ -42,8 +43,13 @@ fn table(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
         Line::from(Span::styled(format!("red +, blue −, full shade = {}", scale_text.join(", ")), theme.dim())),
     ];
     let mut head = vec![Span::styled(format!("{:<16}", "token   id"), theme.dim())];
-    for (name, _) in cols.iter() {
-        head.push(Span::styled(format!("{:<w$}", &name[..name.len().min(dims + 2)], w = dims + 3), theme.dim()));
+    let lit = match app.highlight() {
+        Some(Highlight::Row(r)) => Some(r),
+        _ => None,
+    };
+    for ((name, _), row) in cols.iter().zip([Row::Token, Row::Segment, Row::Position, Row::Sum, Row::LayerNorm]) {
+        let style = if lit == Some(row) { theme.selected() } else { theme.dim() };
+        head.push(Span::styled(format!("{:<w$}", &name[..name.len().min(dims + 2)], w = dims + 3), style));
     }
     lines.push(Line::from(head));
     let first = app.cursor.saturating_sub(area.height.saturating_sub(4) as usize - 1);

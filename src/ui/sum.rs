@@ -8,6 +8,7 @@ use ratatui::widgets::{Paragraph, Widget, Wrap};
 use super::heat::bar;
 use super::theme::{self, Theme};
 use crate::app::App;
+use crate::lesson::{Head, Highlight};
 
 pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     let o = &app.view.outputs;
@@ -17,11 +18,17 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     let (m, n) = (w.mlm * o.mlm_loss, w.nsp * o.nsp_loss);
     let total = o.total_loss;
     let share = |x: f32| if total > 0.0 { x / total } else { 0.0 };
+    let head = match app.highlight() {
+        Some(Highlight::Head(h)) => Some(h),
+        _ => None,
+    };
+    let lit =
+        |h: Head, style: ratatui::style::Style| if head == Some(h) { style.patch(theme.selected()) } else { style };
     let mut lines = vec![
         Line::from("BERT trains both heads at once on one loss: the sum of the two."),
         Line::default(),
         Line::from(vec![
-            Span::styled("MLM loss ", theme.bold(theme::MLM)),
+            Span::styled("MLM loss ", lit(Head::Mlm, theme.bold(theme::MLM))),
             Span::raw(if k == 0 {
                 "= 0 (nothing masked)".to_string()
             } else {
@@ -29,7 +36,7 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
             }),
         ]),
         Line::from(vec![
-            Span::styled("NSP loss ", theme.bold(theme::NSP)),
+            Span::styled("NSP loss ", lit(Head::Nsp, theme.bold(theme::NSP))),
             Span::raw(format!("= −log P({}) = {:.4}", app.pair.label_name(), o.nsp_loss)),
         ]),
         Line::default(),
@@ -38,7 +45,7 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
                 format!("total = {:.1}·{:.4} + {:.1}·{:.4} = ", w.mlm, o.mlm_loss, w.nsp, o.nsp_loss),
                 theme.fg(theme::TOTAL),
             ),
-            Span::styled(format!("{total:.4}"), theme.bold(theme::TOTAL)),
+            Span::styled(format!("{total:.4}"), lit(Head::Total, theme.bold(theme::TOTAL))),
             Span::styled(format!("   ({})", app.training.heads.label()), theme.dim()),
         ]),
         Line::default(),

@@ -1,0 +1,26 @@
+//! Embeds every `lessons/*.toml` into the binary, so lessons work offline from anywhere.
+//! A new lesson file is picked up by the next build; nothing else lists them.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+fn main() {
+    println!("cargo:rerun-if-changed=lessons");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .map(|rd| {
+            rd.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "toml")).collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    let mut out = String::from(
+        "/// (path, contents) of every bundled lesson file, in file-name order.\npub static BUNDLED: &[(&str, &str)] = &[\n",
+    );
+    for f in &files {
+        let name = format!("lessons/{}", f.file_name().and_then(|n| n.to_str()).unwrap_or_default());
+        writeln!(out, "    ({name:?}, include_str!({:?})),", f.display().to_string()).expect("write to string");
+    }
+    out.push_str("];\n");
+    let dest = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("lessons.rs");
+    std::fs::write(dest, out).expect("write lessons.rs");
+}

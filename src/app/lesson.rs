@@ -1,0 +1,177 @@
+//! The app's side of lessons: opening one, entering its steps (stage, highlight), noticing
+//! the actions a step asks for, checking quiz answers against numbers computed from the
+//! model in use, and saving progress after every change.
+
+use super::{App, Editing, Side};
+use crate::lesson::progress::Progress;
+use crate::lesson::runner::{Done, Run};
+use crate::lesson::{Answer, Highlight, Quantity, QuizKind};
+use tui_input::Input;
+
+impl App {
+    /// Opens lesson `index` (0-based) at step `step`.
+    pub fn open_lesson(&mut self, index: usize, step: usize) {
+        let Some(lesson) = self.lessons.get(index).cloned() else { return };
+        self.lesson = Some(Run::new(lesson, index + 1, step));
+        self.enter_step();
+    }
+
+    /// Opens the lesson (and step) the learner was last in, or the first unfinished one.
+    pub fn continue_lessons(&mut self) {
+        let saved = self.progress.current.clone().and_then(|(l, s)| {
+            let i = self.lessons.iter().position(|x| x.id == l)?;
+            Some((i, self.lessons[i].step_index(&s).unwrap_or(0)))
+        });
+        let first_open =
+            || self.lessons.iter().position(|l| !self.progress.lessons.get(&l.id).is_some_and(|p| p.finished));
+        match saved.or_else(|| first_open().map(|i| (i, 0))) {
+            Some((i, s)) => self.open_lesson(i, s),
+            None if self.lessons.is_empty() => self.error("no lessons are installed"),
+            None => self.open_lesson(0, 0),
+        }
+    }
+
+    /// Shows the current step: its stage, its highlight, and records where we are.
+    fn enter_step(&mut self) {
+        let step_now = self.training.step;
+        let Some(run) = &mut self.lesson else { return };
+        run.go_to(run.step, step_now);
+        let step = run.current().clone();
+        let (lesson_id, step_id) = (run.lesson.id.clone(), step.id.clone());
+        self.stage = step.stage;
+        if let Some(Highlight::Token(t)) = step.highlight {
+            self.cursor = t.min(self.pair.encoded.ids.len() - 1);
+        }
+        self.progress.current = Some((lesson_id, step_id));
+        self.save_progress();
+    }
+
+    /// What the open lesson step points at, if anything.
+    pub fn highlight(&self) -> Option<Highlight> {
+        self.lesson.as_ref().filter(|r| r.visible).and_then(|r| r.current().highlight)
+    }
+
+    /// `]`: on to the next step once its task and quiz are done.
+    pub fn lesson_next(&mut self) {
+        let (stage, heads, step) = (self.stage, self.training.heads, self.training.step);
+        let Some(run) = &mut self.lesson else { return self.info("no lesson is open: press L") };
+        let current = run.current().clone();
+        if !run.task_done(stage, heads, step) {
+            let task = current.task.expect("a task that is not done exists");
+            return self.error(format!("first: {}", task.say.unwrap_or_else(|| task.kind.instruction())));
+        }
+        if !run.quiz_done() {
+            return self.error("answer the quiz first: press A, type your answer, press Enter");
+        }
+        let id = run.lesson.id.clone();
+        let last = run.is_last();
+        let next = run.step + 1;
+        let number = run.number;
+        let p = self.progress.lesson_mut(&id);
+        p.completed.insert(current.id);
+        if last {
+            p.finished = true;
+            let summary = self.progress.summary(&self.lessons);
+            self.progress.current = self.lessons.get(number).map(|l| (l.id.clone(), l.steps[0].id.clone()));
+            self.save_progress();
+            let after = match self.lessons.get(number) {
+                Some(l) => format!("next: lesson {} \"{}\" (press L)", number + 1, l.title),
+                None => "that was the last lesson".into(),
+            };
+            self.lesson = None;
+            self.info(format!("Lesson {number} complete ({summary}); {after}"));
+        } else if let Some(run) = &mut self.lesson {
+            run.step = next;
+            self.enter_step();
+        }
+    }
+
+    /// `[`: back one step.
+    pub fn lesson_prev(&mut self) {
+        if let Some(run) = &mut self.lesson
+            && run.step > 0
+        {
+            run.step -= 1;
+            self.enter_step();
+        }
+    }
+
+    /// `A`: opens the answer field when the step has a quiz.
+    pub fn lesson_answer(&mut self) {
+        match &self.lesson {
+            Some(run) if run.current().quiz.is_some() => {
+                self.editing = Some(Editing { side: Side::Answer, input: Input::default() })
+            }
+            Some(_) => self.info("this step has no quiz: press ] to go on"),
+            None => self.info("no lesson is open: press L"),
+        }
+    }
+
+    /// Checks the typed answer and saves it.
+    pub(super) fn submit_answer(&mut self, text: &str) {
+        let expected = self.expected_answer();
+        let Some(run) = &mut self.lesson else { return };
+        run.answer(text, expected);
+        let (id, step) = (run.lesson.id.clone(), run.current().id.clone());
+        self.progress.lesson_mut(&id).answers.insert(step, text.trim().to_string());
+        self.save_progress();
+    }
+
+    /// The number a quiz expects, computed now from the model and pair in use.
+    pub fn expected_answer(&self) -> Option<f64> {
+        let quiz = self.lesson.as_ref()?.current().quiz.as_ref()?;
+        match quiz.kind {
+            QuizKind::Number { answer: Answer::Fixed(x), .. } => Some(x),
+            QuizKind::Number { answer: Answer::From(q), .. } => Some(self.quantity(q)),
+            QuizKind::Choice { answer, .. } => Some(answer as f64),
+        }
+    }
+
+    pub fn quantity(&self, q: Quantity) -> f64 {
+        let o = &self.view.outputs;
+        let e = &self.pair.encoded;
+        match q {
+            Quantity::LnVocab => (self.cfg.vocab_size as f64).ln(),
+            Quantity::Ln2 => 2f64.ln(),
+            Quantity::VocabSize => self.cfg.vocab_size as f64,
+            Quantity::NumTokens => e.ids.len() as f64,
+            Quantity::SegmentBTokens => e.segments.iter().filter(|&&s| s == 1).count() as f64,
+            Quantity::MaskCount => self.masker.count_to_predict(e.ids.len()) as f64,
+            Quantity::HiddenSize => self.cfg.hidden_size as f64,
+            Quantity::NumLayers => self.cfg.num_hidden_layers as f64,
+            Quantity::NumHeads => self.cfg.num_attention_heads as f64,
+            Quantity::MlmLoss => f64::from(o.mlm_loss),
+            Quantity::NspLoss => f64::from(o.nsp_loss),
+            Quantity::TotalLoss => f64::from(o.total_loss),
+            Quantity::PIsNext => f64::from(o.nsp_probs[[0, 0]]),
+        }
+    }
+
+    /// Notes something a task may be waiting for.
+    pub(super) fn lesson_saw(&mut self, done: Done) {
+        if let Some(run) = &mut self.lesson {
+            run.done.insert(done);
+        }
+    }
+
+    /// `L`: hide or show the lesson, or open one.
+    pub fn toggle_lesson(&mut self) {
+        match &mut self.lesson {
+            Some(run) => run.visible = !run.visible,
+            None => self.continue_lessons(),
+        }
+    }
+
+    fn save_progress(&mut self) {
+        let Some(path) = self.progress_path.clone() else { return };
+        if let Err(e) = self.progress.save(&path) {
+            self.error(format!("{e:#}"));
+        }
+    }
+
+    /// Resets saved progress (the `--reset-progress` flag).
+    pub fn reset_progress(&mut self) {
+        self.progress = Progress::default();
+        self.save_progress();
+    }
+}

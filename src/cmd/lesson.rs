@@ -1,0 +1,96 @@
+//! `bert-tutor lesson`: the list with progress, `lesson N` to open one in the TUI,
+//! `--check` to validate the files, `--reset-progress` to start over.
+
+use anyhow::{Result, bail};
+
+use crate::cli::{Inputs, LessonArgs};
+use crate::lesson::progress::Progress;
+use crate::lesson::{self, Lesson};
+
+pub fn run(inputs: &Inputs, args: &LessonArgs) -> Result<()> {
+    let lessons = match &args.dir {
+        Some(dir) => lesson::load_dir(dir)?,
+        None => lesson::load_bundled()?,
+    };
+    if args.check {
+        let steps: usize = lessons.iter().map(|l| l.steps.len()).sum();
+        let quizzes = lessons.iter().flat_map(|l| &l.steps).filter(|s| s.quiz.is_some()).count();
+        println!("{} lessons, {steps} steps, {quizzes} quizzes: all valid", lessons.len());
+        return Ok(());
+    }
+    let path = Progress::default_path();
+    if args.reset_progress {
+        if let Some(p) = &path {
+            Progress::default().save(p)?;
+            println!("lesson progress cleared ({})", p.display());
+        }
+        if args.lesson.is_none() {
+            return Ok(());
+        }
+    }
+    let progress = match &path {
+        Some(p) => Progress::load(p)?,
+        None => Progress::default(),
+    };
+    match &args.lesson {
+        None => {
+            print!("{}", listing(&lessons, &progress));
+            Ok(())
+        }
+        Some(which) => {
+            let index = find(&lessons, which)?;
+            let mut app = super::tui::build(inputs)?;
+            super::tui::attach_progress(&mut app)?;
+            app.lessons = lessons;
+            let saved_step = app
+                .progress
+                .current
+                .as_ref()
+                .filter(|(l, _)| *l == app.lessons[index].id)
+                .and_then(|(_, s)| app.lessons[index].step_index(s));
+            app.open_lesson(index, saved_step.unwrap_or(0));
+            super::tui::launch(app, inputs.seed)
+        }
+    }
+}
+
+/// A lesson by number (1-based) or id.
+fn find(lessons: &[Lesson], which: &str) -> Result<usize> {
+    if let Ok(n) = which.parse::<usize>() {
+        if (1..=lessons.len()).contains(&n) {
+            return Ok(n - 1);
+        }
+        bail!("there is no lesson {n}: choose 1 to {} (bert-tutor lesson lists them)", lessons.len());
+    }
+    lessons
+        .iter()
+        .position(|l| l.id == which)
+        .ok_or_else(|| anyhow::anyhow!("there is no lesson \"{which}\": `bert-tutor lesson` lists them"))
+}
+
+/// The lessons with a mark for each: ✓ finished, ▸ begun, · not started.
+pub fn listing(lessons: &[Lesson], progress: &Progress) -> String {
+    let mut out =
+        String::from("Lessons (open one with `bert-tutor lesson N`; in the TUI, L continues where you left off)\n\n");
+    for (i, l) in lessons.iter().enumerate() {
+        let p = progress.lessons.get(&l.id);
+        let done = p.map_or(0, |p| l.steps.iter().filter(|s| p.completed.contains(&s.id)).count());
+        let mark = match p {
+            Some(p) if p.finished => "✓",
+            Some(_) if done > 0 => "▸",
+            _ => "·",
+        };
+        out.push_str(&format!(
+            " {mark} {:>2}. {:<44} {done:>2}/{} steps   ({})\n",
+            i + 1,
+            l.title,
+            l.steps.len(),
+            l.id
+        ));
+    }
+    out.push_str(&format!("\nProgress: {}\n", progress.summary(lessons)));
+    if let Some((l, s)) = &progress.current {
+        out.push_str(&format!("Continue: lesson \"{l}\", step \"{s}\"\n"));
+    }
+    out
+}

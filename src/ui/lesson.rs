@@ -1,0 +1,75 @@
+//! The lesson pane under the stage: the step's text, what to do, the quiz, and feedback.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
+
+use super::theme::{self, Theme};
+use crate::app::App;
+use crate::lesson::QuizKind;
+
+/// Rows the pane needs at `width` (borders included), so the stage gives up only that.
+pub fn height(app: &App, theme: Theme, width: u16) -> u16 {
+    let inner = width.saturating_sub(2).max(1) as usize;
+    let rows: usize = lines(app, theme).iter().map(|l| l.width().max(1).div_ceil(inner)).sum();
+    rows as u16 + 2
+}
+
+pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
+    let Some(run) = &app.lesson else { return };
+    let title = format!(
+        " Lesson {}/{}: {} · step {}/{} · {} ",
+        run.number,
+        app.lessons.len(),
+        run.lesson.title,
+        run.step + 1,
+        run.lesson.steps.len(),
+        app.progress.summary(&app.lessons)
+    );
+    let block =
+        Block::bordered().border_style(theme.fg(theme::NSP)).title(Line::from(title).style(theme.bold(theme::NSP)));
+    Paragraph::new(lines(app, theme)).wrap(Wrap { trim: false }).block(block).render(area, buf);
+}
+
+/// The pane's text: the step (its paragraphs and list items kept), the task, the quiz.
+fn lines(app: &App, theme: Theme) -> Vec<Line<'static>> {
+    let Some(run) = &app.lesson else { return Vec::new() };
+    let step = run.current();
+    let mut lines: Vec<Line> =
+        step.text.lines().filter(|l| !l.trim().is_empty()).map(|l| Line::from(l.to_string())).collect();
+    if let Some(task) = &step.task {
+        let done = run.task_done(app.stage, app.training.heads, app.training.step);
+        let say = task.say.clone().unwrap_or_else(|| task.kind.instruction());
+        lines.push(Line::from(vec![
+            Span::styled(
+                if done { " ✓ done: " } else { " ▶ to do: " },
+                theme.bold(if done { theme::GOOD } else { theme::RANDOM }),
+            ),
+            Span::raw(say),
+        ]));
+    }
+    if let Some(quiz) = &step.quiz {
+        lines.push(Line::from(vec![
+            Span::styled(" ? ", theme.bold(theme::MLM)),
+            Span::styled(quiz.question.clone(), theme.bold(theme::MLM)),
+        ]));
+        if let QuizKind::Choice { choices, .. } = &quiz.kind {
+            lines.extend(choices.iter().enumerate().map(|(i, c)| Line::from(format!("     {}) {c}", i + 1))));
+        }
+        match &run.quiz.feedback {
+            Some(f) => lines.push(Line::from(Span::styled(
+                format!("   {f}"),
+                theme.fg(if run.quiz.correct { theme::GOOD } else { theme::RANDOM }),
+            ))),
+            None => lines.push(Line::from(Span::styled("   press A to answer", theme.dim()))),
+        }
+    }
+    let next = if run.is_last() { "] finish the lesson" } else { "] next step" };
+    lines.push(Line::from(Span::styled(
+        format!(" {next}  [ back  A answer  L hide"),
+        theme.dim().add_modifier(Modifier::ITALIC),
+    )));
+    lines
+}

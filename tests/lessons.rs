@@ -1,0 +1,245 @@
+//! Lessons: the files are valid (`lesson --check`), the checker reports each kind of
+//! problem as file:line, every lesson can be walked through the TUI end to end (tasks
+//! done, quizzes answered with numbers computed from the model), and progress is saved.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use bert_tutor::action::Action;
+use bert_tutor::app::{App, Heads, Stage};
+use bert_tutor::cli::Inputs;
+use bert_tutor::lesson::progress::Progress;
+use bert_tutor::lesson::{QuizKind, TaskKind};
+use bert_tutor::worker::TrainEvent;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_bert-tutor"));
+    c.env("BERT_TUTOR_STATE_DIR", temp("state"));
+    c
+}
+
+fn temp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("bert-tutor-lessons-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn the_lesson_files_pass_the_check() {
+    let out = bin().args(["lesson", "--check", "--dir", "lessons"]).output().unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("all valid"), "{stdout}");
+    let bundled = bert_tutor::lesson::load_bundled().unwrap();
+    assert!(bundled.len() >= 8, "at least 8 lessons, found {}", bundled.len());
+}
+
+#[test]
+fn the_checker_reports_each_problem_with_file_and_line() {
+    let dir = temp("bad");
+    let good = std::fs::read_to_string("lessons/01-why-pretrain.toml").unwrap();
+    std::fs::write(dir.join("01-a.toml"), &good).unwrap();
+    std::fs::write(dir.join("02-dup.toml"), &good).unwrap(); // the same lesson id again
+    let bad = r#"id = "broken"
+title = "Broken"
+version = 1
+summary = "x"
+
+[[steps]]
+id = "one"
+stage = "maskig"
+text = "t"
+
+[[steps]]
+id = "one"
+stage = "input"
+text = "t"
+highlight = { token = 40 }
+
+[[steps]]
+id = "three"
+stage = "sum"
+text = "t"
+[steps.quiz]
+kind = "number"
+question = "q"
+tolerance = 0.1
+explanation = "e"
+"#;
+    std::fs::write(dir.join("03-broken.toml"), bad).unwrap();
+    let out = bin().args(["lesson", "--check", "--dir", dir.to_str().unwrap()]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let f = |name: &str| dir.join(name).display().to_string();
+    assert!(err.contains(&format!("{}:1: duplicate lesson id", f("02-dup.toml"))), "{err}");
+    assert!(err.contains(&format!("{}:8: unknown stage \"maskig\"", f("03-broken.toml"))), "{err}");
+    assert!(err.contains(&format!("{}:11: duplicate step id \"one\"", f("03-broken.toml"))), "{err}");
+    assert!(err.contains(&format!("{}:15: highlight token 40 is outside", f("03-broken.toml"))), "{err}");
+    assert!(err.contains("needs answer or answer_from"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    std::fs::remove_dir_all(dir).ok();
+}
+
+fn key(c: char) -> Action {
+    Action::EditKey(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+fn draw(app: &App) -> String {
+    let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    t.draw(|f| f.render_widget(app, f.area())).unwrap();
+    t.backend().to_string()
+}
+
+/// Carries out a step's task the way a learner would, through actions.
+fn do_task(app: &mut App, trainer: &mut bert_tutor::train::Trainer, kind: TaskKind) {
+    match kind {
+        TaskKind::VisitStage(s) => app.update(Action::GoStage(s.index())),
+        TaskKind::RerollMask => app.update(Action::RerollMask),
+        TaskKind::ToggleMask => {
+            app.cursor = 1;
+            app.update(Action::ToggleMask);
+        }
+        TaskKind::CycleStrategy => app.update(Action::CycleStrategy),
+        TaskKind::EditPair => {
+            app.update(Action::EditB);
+            for c in " today".chars() {
+                app.update(key(c));
+            }
+            app.update(Action::EditSubmit);
+        }
+        TaskKind::NewPair => app.update(Action::NewPair { is_next: true }),
+        TaskKind::SwapB => app.update(Action::SwapB),
+        TaskKind::Heads(h) => {
+            for _ in 0..3 {
+                if app.training.heads != h {
+                    app.update(Action::CycleWeights);
+                }
+            }
+        }
+        TaskKind::Train(n) => {
+            trainer.tcfg.weights = app.training.heads.weights();
+            for _ in 0..n {
+                app.on_train(TrainEvent::Step(trainer.train_step().unwrap()));
+            }
+            let params = std::sync::Arc::new(trainer.params.clone());
+            app.on_train(TrainEvent::Snapshot { step: trainer.step, params });
+        }
+    }
+}
+
+fn answer(app: &mut App, text: &str) {
+    app.update(Action::LessonAnswer);
+    for c in text.chars() {
+        app.update(key(c));
+    }
+    app.update(Action::EditSubmit);
+}
+
+#[test]
+fn every_lesson_walks_through_the_tui_and_progress_is_saved() {
+    let state = temp("walk");
+    let path = state.join("progress.json");
+    let mut app = bert_tutor::cmd::tui::build(&Inputs::default()).unwrap();
+    app.progress_path = Some(path.clone());
+    let mut trainer = bert_tutor::cmd::tui::trainer_for(&app, 0).unwrap();
+    let total_steps: usize = app.lessons.iter().map(|l| l.steps.len()).sum();
+    for i in 0..app.lessons.len() {
+        app.open_lesson(i, 0);
+        let n = app.lessons[i].steps.len();
+        for k in 0..n {
+            let step = app.lesson.as_ref().unwrap().current().clone();
+            assert_eq!(app.stage, step.stage, "lesson {} step {}", app.lessons[i].id, step.id);
+            let screen = draw(&app);
+            assert!(screen.contains(&format!("step {}/{n}", k + 1)), "lesson {} step {}:\n{screen}", i + 1, k + 1);
+            if let Some(task) = &step.task {
+                app.update(Action::LessonNext);
+                assert!(
+                    app.message.as_ref().is_some_and(|m| m.error && m.text.starts_with("first:")),
+                    "{}:{} lets the learner skip its task",
+                    app.lessons[i].id,
+                    step.id
+                );
+                do_task(&mut app, &mut trainer, task.kind);
+            }
+            if let Some(quiz) = &step.quiz {
+                app.update(Action::LessonNext);
+                assert!(app.message.as_ref().is_some_and(|m| m.error), "{} skips its quiz", step.id);
+                let expected = app.expected_answer().unwrap();
+                let text = match quiz.kind {
+                    QuizKind::Choice { answer, .. } => answer.to_string(),
+                    QuizKind::Number { .. } => format!("{expected:.4}"),
+                };
+                answer(&mut app, &text);
+                assert!(app.lesson.as_ref().unwrap().quiz.correct, "{}:{} rejects {text}", app.lessons[i].id, step.id);
+            }
+            app.update(Action::LessonNext);
+        }
+        assert!(app.lesson.is_none(), "lesson {} did not finish", i + 1);
+        assert!(app.message.as_ref().is_some_and(|m| m.text.contains("complete")));
+    }
+    let saved = Progress::load(&path).unwrap();
+    let n = app.lessons.len();
+    assert_eq!(saved.summary(&app.lessons), format!("{n}/{n} lessons, {total_steps}/{total_steps} steps"));
+    assert!(!path.with_extension("json.tmp").exists(), "the temporary file was renamed away");
+    std::fs::remove_dir_all(state).ok();
+}
+
+#[test]
+fn a_wrong_answer_gives_a_hint_then_the_answer() {
+    let mut app = bert_tutor::cmd::tui::build(&Inputs::default()).unwrap();
+    let (li, si) = app
+        .lessons
+        .iter()
+        .enumerate()
+        .find_map(|(li, l)| {
+            l.steps.iter().position(|s| s.quiz.as_ref().is_some_and(|q| !q.hints.is_empty())).map(|si| (li, si))
+        })
+        .expect("a quiz with hints");
+    app.open_lesson(li, si);
+    let hints = app.lesson.as_ref().unwrap().current().quiz.as_ref().unwrap().hints.len();
+    answer(&mut app, "999");
+    let run = app.lesson.as_ref().unwrap();
+    assert!(!run.quiz.correct);
+    assert!(run.quiz.feedback.as_deref().unwrap().starts_with("Not quite. Hint:"), "{:?}", run.quiz.feedback);
+    for _ in 0..hints {
+        answer(&mut app, "999");
+    }
+    let run = app.lesson.as_ref().unwrap();
+    assert!(run.quiz.revealed && run.quiz.feedback.as_deref().unwrap().starts_with("The answer is"));
+    app.update(Action::LessonNext); // a revealed answer lets the learner go on
+    assert!(app.message.as_ref().is_none_or(|m| !m.error));
+}
+
+#[test]
+fn number_answers_come_from_the_model_in_use() {
+    let mut app = bert_tutor::cmd::tui::build(&Inputs::default()).unwrap();
+    use bert_tutor::lesson::Quantity;
+    assert!((app.quantity(Quantity::LnVocab) - (app.cfg.vocab_size as f64).ln()).abs() < 1e-12);
+    assert_eq!(app.quantity(Quantity::NumTokens), 11.0);
+    let before = app.quantity(Quantity::TotalLoss);
+    assert!((before - f64::from(app.view.outputs.total_loss)).abs() < 1e-9);
+    app.update(Action::RerollMask);
+    assert_ne!(before, app.quantity(Quantity::TotalLoss), "a new mask, a new loss");
+    app.update(Action::CycleWeights); // MLM only
+    assert_eq!(app.training.heads, Heads::MlmOnly);
+    assert!((app.quantity(Quantity::TotalLoss) - app.quantity(Quantity::MlmLoss)).abs() < 1e-6);
+    let _ = Stage::ALL;
+}
+
+#[test]
+fn listing_and_reset_progress() {
+    let out = bin().args(["lesson"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(stdout.contains("Progress: 0/"), "{stdout}");
+    let out = bin().args(["lesson", "--reset-progress"]).output().unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("lesson progress cleared"));
+    let out = bin().args(["lesson", "99"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: there is no lesson 99"));
+    let _ = Path::new("lessons");
+}
