@@ -40,12 +40,15 @@ pub fn run(inputs: &Inputs, args: &TrainArgs) -> Result<()> {
     let e = trainer.evaluate();
     let v = trainer.cfg.vocab_size as f32;
     println!(
-        "step 0: MLM loss {:.3} (ln V = ln {} = {:.3}), NSP loss {:.3} (ln 2 = {:.3}); {} parameters, {} training / {} held-out documents",
+        "step 0: MLM loss {:.3} (ln V = ln {} = {:.3}), NSP loss {:.3} (ln 2 = {:.3}); held-out MLM top-1 {:.1}%, NSP {:.1}%; \
+         {} parameters, {} training / {} held-out documents",
         e.mlm_loss,
         v,
         v.ln(),
         e.nsp_loss,
         2f32.ln(),
+        100.0 * e.mlm_accuracy,
+        100.0 * e.nsp_accuracy,
         trainer.params.num_parameters(),
         trainer.corpus().split().0.len(),
         trainer.corpus().split().1.len()
