@@ -76,7 +76,7 @@ explanation = "e"
     let f = |name: &str| dir.join(name).display().to_string();
     assert!(err.contains(&format!("{}:1: duplicate lesson id", f("02-dup.toml"))), "{err}");
     assert!(err.contains(&format!("{}:8: unknown stage \"maskig\"", f("03-broken.toml"))), "{err}");
-    assert!(err.contains(&format!("{}:11: duplicate step id \"one\"", f("03-broken.toml"))), "{err}");
+    assert!(err.contains(&format!("{}:12: duplicate step id \"one\"", f("03-broken.toml"))), "{err}");
     assert!(err.contains(&format!("{}:15: highlight token 40 is outside", f("03-broken.toml"))), "{err}");
     assert!(err.contains("needs answer or answer_from"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
@@ -199,13 +199,18 @@ fn a_wrong_answer_gives_a_hint_then_the_answer() {
         })
         .expect("a quiz with hints");
     app.open_lesson(li, si);
-    let hints = app.lesson.as_ref().unwrap().current().quiz.as_ref().unwrap().hints.len();
-    answer(&mut app, "999");
+    let quiz = app.lesson.as_ref().unwrap().current().quiz.clone().unwrap();
+    let hints = quiz.hints.len();
+    let wrong = match quiz.kind {
+        QuizKind::Choice { answer, ref choices } => (answer % choices.len() + 1).to_string(),
+        QuizKind::Number { .. } => "999".to_string(),
+    };
+    answer(&mut app, &wrong);
     let run = app.lesson.as_ref().unwrap();
     assert!(!run.quiz.correct);
     assert!(run.quiz.feedback.as_deref().unwrap().starts_with("Not quite. Hint:"), "{:?}", run.quiz.feedback);
     for _ in 0..hints {
-        answer(&mut app, "999");
+        answer(&mut app, &wrong);
     }
     let run = app.lesson.as_ref().unwrap();
     assert!(run.quiz.revealed && run.quiz.feedback.as_deref().unwrap().starts_with("The answer is"));

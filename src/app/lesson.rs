@@ -100,6 +100,10 @@ impl App {
     pub fn lesson_answer(&mut self) {
         match &self.lesson {
             Some(run) if run.current().quiz.is_some() => {
+                let expected = self.expected_answer();
+                if let Some(run) = &mut self.lesson {
+                    run.quiz.expected_at_open = expected;
+                }
                 self.editing = Some(Editing { side: Side::Answer, input: Input::default() })
             }
             Some(_) => self.info("this step has no quiz: press ] to go on"),

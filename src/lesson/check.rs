@@ -226,7 +226,9 @@ fn highlight(h: RawHighlight) -> Result<Highlight, String> {
             "sum" => Row::Sum,
             "layernorm" => Row::LayerNorm,
             other => {
-                return Err(format!("highlight row \"{other}\" is not one of token, segment, position, sum, layernorm"));
+                return Err(format!(
+                    "highlight row \"{other}\" is not one of token, segment, position, sum, layernorm"
+                ));
             }
         })),
         (None, None, Some(h)) => Ok(Highlight::Head(match h {

@@ -25,6 +25,9 @@ pub struct QuizState {
     pub feedback: Option<String>,
     /// The answer, once revealed after every hint was used.
     pub revealed: bool,
+    /// The expected number when the answer field was opened: a live quantity (a loss)
+    /// may move while the learner types, so either value is accepted.
+    pub expected_at_open: Option<f64>,
 }
 
 #[derive(Debug, Clone)]
@@ -86,6 +89,7 @@ impl Run {
     /// Checks an answer against `expected` (computed by the app for number quizzes).
     /// Returns whether it was right; wrong answers unlock hints, then the answer.
     pub fn answer(&mut self, text: &str, expected: Option<f64>) -> bool {
+        let at_open = self.quiz.expected_at_open;
         let Some(quiz) = self.current().quiz.clone() else { return false };
         let text = text.trim();
         let right = match (&quiz.kind, text.parse::<f64>()) {
@@ -98,7 +102,9 @@ impl Run {
                 self.quiz.feedback = Some(format!("type the number of a choice, 1 to {}", choices.len()));
                 return false;
             }
-            (QuizKind::Number { tolerance, .. }, Ok(x)) => expected.is_some_and(|e| (x - e).abs() <= *tolerance + 1e-9),
+            (QuizKind::Number { tolerance, .. }, Ok(x)) => {
+                [expected, at_open].into_iter().flatten().any(|e| (x - e).abs() <= *tolerance + 1e-9)
+            }
             (QuizKind::Number { .. }, Err(_)) => {
                 self.quiz.feedback = Some(format!("\"{text}\" is not a number: type digits, like 0.69"));
                 return false;
