@@ -430,3 +430,31 @@ fn eval_of_a_nan_checkpoint_is_an_error() {
     println!("{}", stdout(&o));
     fails(&["eval", "--model", dir.0.to_str().unwrap(), "--mask", "3,8", "--label", "is-next"]);
 }
+
+/// Ctrl-C (SIGINT) during `train` stops at the next step boundary, saves, and exits 0.
+#[test]
+fn ctrl_c_during_train_saves_the_checkpoint() {
+    use std::io::{BufRead, BufReader};
+    let dir = TempDir::new("ctrl-c");
+    let out = dir.0.join("ck");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_bert-tutor"))
+        .args(["train", "--steps", "1000000", "--eval-every", "100000", "--out", out.to_str().unwrap()])
+        .current_dir(&dir.0)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    assert!(first.starts_with("step 0:"), "{first}");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    // SAFETY: sends SIGINT to our own child process.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    let status = child.wait().unwrap();
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    assert!(status.success(), "{status:?} {rest:?}");
+    assert!(rest.iter().any(|l| l.starts_with("interrupted; saved step")), "{rest:?}");
+    for f in ["config.json", "model.safetensors", "tokenizer.json", "vocab.txt"] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
+}
