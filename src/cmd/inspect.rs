@@ -6,7 +6,7 @@ use rand::rngs::StdRng;
 use serde_json::json;
 
 use crate::cli::{Inputs, InspectArgs};
-use crate::masking::{Action, MaskPlan};
+use crate::masking::{Action, MaskPlan, Masker, Strategy};
 use crate::model::BertConfig;
 use crate::tokenize::{BertTokenizer, EncodedPair};
 
@@ -29,7 +29,7 @@ pub fn run(inputs: &Inputs, args: &InspectArgs) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&to_json(&tok, &pair, &plan))?);
     } else {
         print!("{}", figure(&pair));
-        print!("{}", plan_text(&tok, &pair, &plan, args.strategy.label(), inputs.seed));
+        print!("{}", plan_text(&tok, &pair, &plan, &masker, inputs.seed));
     }
     Ok(())
 }
@@ -80,12 +80,17 @@ pub fn figure(pair: &EncodedPair) -> String {
     out
 }
 
-fn plan_text(tok: &BertTokenizer, pair: &EncodedPair, plan: &MaskPlan, strategy: &str, seed: u64) -> String {
+fn plan_text(tok: &BertTokenizer, pair: &EncodedPair, plan: &MaskPlan, masker: &Masker, seed: u64) -> String {
     let candidates = pair.ids.iter().filter(|&&id| !tok.special.is_structural(id)).count();
+    let n = pair.ids.len();
+    let rule = match masker.strategy {
+        Strategy::Bernoulli => "each candidate chosen with probability 0.15".to_string(),
+        _ => format!("round({n} × 0.15) = {}", masker.count_to_predict(n)),
+    };
     let mut out = format!(
-        "Mask plan ({strategy}, seed {seed}): {} of {candidates} candidate tokens chosen ({} tokens × 15%)\n",
+        "Mask plan ({}, seed {seed}): {} of {candidates} candidate tokens chosen ({rule})\n",
+        masker.strategy.label(),
         plan.masked.len(),
-        pair.ids.len()
     );
     for m in &plan.masked {
         let what = match m.action {
