@@ -6,6 +6,8 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     Quit,
+    /// Esc: closes the lesson pane if one is showing, else quits.
+    Escape,
     ToggleHelp,
     NextStage,
     PrevStage,
@@ -62,7 +64,8 @@ pub fn from_key(key: KeyEvent, editing: bool, help: bool) -> Option<Action> {
         };
     }
     Some(match key.code {
-        KeyCode::Char('q') | KeyCode::Esc => Action::Quit,
+        KeyCode::Char('q') => Action::Quit,
+        KeyCode::Esc => Action::Escape,
         KeyCode::Char('?') => Action::ToggleHelp,
         KeyCode::Right | KeyCode::Char('l') => Action::NextStage,
         KeyCode::Left | KeyCode::Char('h') => Action::PrevStage,
@@ -111,9 +114,9 @@ pub const KEY_HELP: &[(&str, &str)] = &[
     ("w", "loss weights: MLM + NSP → MLM only → NSP only"),
     ("R", "reset the weights to a fresh initialisation"),
     ("S", "save a checkpoint (HF layout) to ./checkpoint"),
-    ("L", "open the lessons (continue where you left off) / hide the lesson pane"),
+    ("L", "lessons: continue where you left off, or hide the pane"),
     ("] / [", "next / previous lesson step"),
     ("A", "answer the step's quiz (type it, Enter)"),
     ("?", "this help (any key closes it)"),
-    ("q / Esc", "quit"),
+    ("q / Esc", "quit (Esc first closes an open lesson pane)"),
 ];

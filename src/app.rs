@@ -220,6 +220,10 @@ impl App {
         let n = self.pair.encoded.ids.len();
         match action {
             Action::Quit => self.quit = true,
+            Action::Escape => match &mut self.lesson {
+                Some(run) if run.visible => run.visible = false,
+                _ => self.quit = true,
+            },
             Action::ToggleHelp => self.help = !self.help,
             Action::NextStage => self.stage = Stage::ALL[(self.stage.index() + 1) % 8],
             Action::PrevStage => self.stage = Stage::ALL[(self.stage.index() + 7) % 8],

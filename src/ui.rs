@@ -100,12 +100,16 @@ fn title_bar(app: &App, theme: Theme) -> Line<'static> {
     Line::from(vec![
         Span::styled(" bert-tutor ", theme.selected()),
         Span::raw(" A: "),
-        Span::styled(format!("\"{}\"", app.pair.a), theme.fg(theme::SEGMENT_A)),
+        Span::styled(format!("\"{}\"", clip(&app.pair.a, 26)), theme.fg(theme::SEGMENT_A)),
         Span::raw("  B: "),
-        Span::styled(format!("\"{}\"", app.pair.b), theme.fg(theme::SEGMENT_B)),
+        Span::styled(format!("\"{}\"", clip(&app.pair.b, 26)), theme.fg(theme::SEGMENT_B)),
         Span::raw(format!(
-            "  ({})  │ step {} │ {status} │ lr {:.1e} │ {}",
-            app.pair.label_name(),
+            "  ({})  │ step {} │ {status} │ peak lr {:.1e} │ {}",
+            if app.pair.custom {
+                format!("your pair, scored as {}", app.pair.label_name())
+            } else {
+                app.pair.label_name().to_string()
+            },
             t.step,
             t.peak_lr,
             t.heads.label()
@@ -163,4 +167,9 @@ fn keys_line(app: &App, theme: Theme) -> Line<'static> {
         Span::styled(format!(" {stage_keys}"), theme.bold(theme::GOOD)),
         Span::styled(format!("  │ ←→ stage  ↑↓ token  Space pause  ? help  q quit{focus}"), theme.dim()),
     ])
+}
+
+/// `text` cut to `max` characters, with an ellipsis when cut.
+fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max { text.to_string() } else { text.chars().take(max - 1).chain(['…']).collect() }
 }

@@ -31,6 +31,7 @@ impl App {
             Side::B => (self.pair.a.clone(), text),
         };
         if self.replace_pair(&a, &b, self.pair.label) {
+            self.pair.custom = true;
             self.lesson_saw(Done::EditPair);
         }
     }

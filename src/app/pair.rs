@@ -20,6 +20,8 @@ pub struct Pair {
     /// B before `x` swapped it for a random sentence, to swap back.
     pub real_b: Option<String>,
     pub label: u32,
+    /// Typed by the learner: nobody knows whether B follows A, so the label is assumed.
+    pub custom: bool,
     pub encoded: EncodedPair,
     pub plan: MaskPlan,
     pub mask_seed: u64,
@@ -38,7 +40,8 @@ impl Pair {
     ) -> Result<Self> {
         let encoded = tok.encode_pair(a, b, cfg.max_position_embeddings)?;
         let plan = masker.plan(&encoded.ids, &mut StdRng::seed_from_u64(mask_seed));
-        Ok(Self { a: a.trim().to_string(), b: b.trim().to_string(), real_b: None, label, encoded, plan, mask_seed })
+        let (a, b) = (a.trim().to_string(), b.trim().to_string());
+        Ok(Self { a, b, real_b: None, label, custom: false, encoded, plan, mask_seed })
     }
 
     pub fn remask(&mut self, masker: &Masker, seed: u64) {

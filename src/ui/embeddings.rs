@@ -37,10 +37,16 @@ fn table(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     let dims = ((area.width as usize).saturating_sub(fixed) / 5).clamp(1, h);
     let cols = columns(app);
     let scales: Vec<f32> = cols.iter().map(|(_, a)| max_abs(a)).collect();
-    let scale_text: Vec<String> = cols.iter().zip(&scales).map(|((name, _), s)| format!("{name} ±{s:.2}")).collect();
+    let scale_text: Vec<String> = scales.iter().map(|s| format!("{s:.2}")).collect();
     let mut lines = vec![
-        Line::from(format!("token row + segment row + position row = sum, then LayerNorm · first {dims} of {h} dims")),
-        Line::from(Span::styled(format!("red +, blue −, full shade = {}", scale_text.join(", ")), theme.dim())),
+        Line::from(format!(
+            "token + segment + position rows = sum → LayerNorm · strips show dims 0–{} of {h}",
+            dims - 1
+        )),
+        Line::from(Span::styled(
+            format!("red +, blue −; a full cell = ±{} in each column", scale_text.join(" / ")),
+            theme.dim(),
+        )),
     ];
     let mut head = vec![Span::styled(format!("{:<16}", "token   id"), theme.dim())];
     let lit = match app.highlight() {

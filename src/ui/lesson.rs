@@ -68,7 +68,7 @@ fn lines(app: &App, theme: Theme) -> Vec<Line<'static>> {
     }
     let next = if run.is_last() { "] finish the lesson" } else { "] next step" };
     lines.push(Line::from(Span::styled(
-        format!(" {next}  [ back  A answer  L hide"),
+        format!(" {next}  [ back{}  L hide", if step.quiz.is_some() { "  A answer" } else { "" }),
         theme.dim().add_modifier(Modifier::ITALIC),
     )));
     lines

@@ -12,7 +12,11 @@ use crate::app::App;
 pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     let o = &app.view.outputs;
     let p_next = o.nsp_probs[[0, 0]];
-    let truth = if app.pair.is_next() { "B really follows A" } else { "B is a sentence from another document" };
+    let truth = match (app.pair.custom, app.pair.is_next()) {
+        (true, _) => "you wrote this pair: the loss assumes this label",
+        (false, true) => "B really follows A",
+        (false, false) => "B is a sentence from another document",
+    };
     let lines = vec![
         Line::from(
             "Half of BERT's training pairs are real neighbours (IsNext), half take B from another document \

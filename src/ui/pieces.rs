@@ -34,11 +34,11 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
 
 fn word_line(app: &App, theme: Theme, word: &str, pieces: &[String]) -> Line<'static> {
     let why = if pieces.len() == 1 && pieces[0] == "[UNK]" {
-        "no piece of the vocabulary matches: [UNK]".to_string()
+        "no piece matches: [UNK]".to_string()
     } else if pieces.len() == 1 {
-        format!("a whole word of the vocabulary (id {})", app.tok.token_id(&pieces[0]).unwrap_or(0))
+        format!("whole word in the vocabulary (id {})", app.tok.token_id(&pieces[0]).unwrap_or(0))
     } else {
-        format!("not in the vocabulary: longest match first, \"{}\", then ## pieces", pieces[0])
+        "split: longest piece first, then ## pieces".to_string()
     };
     Line::from(vec![
         Span::raw(format!("  {word:<12} → ")),
