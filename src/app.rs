@@ -251,6 +251,9 @@ impl App {
                 self.seed = self.seed.wrapping_add(1);
                 self.send(Command::Reset(self.seed));
                 self.training.clear();
+                if let Some(run) = &mut self.lesson {
+                    run.start_step = 0; // "train N steps" now counts from the fresh start
+                }
                 self.info(format!("weights reset to a fresh initialisation (seed {})", self.seed));
             }
             Action::Save => {
