@@ -251,6 +251,7 @@ impl App {
                 self.seed = self.seed.wrapping_add(1);
                 self.send(Command::Reset(self.seed));
                 self.training.clear();
+                self.training.awaiting_reset = self.commands.is_some();
                 if let Some(run) = &mut self.lesson {
                     run.start_step = 0; // "train N steps" now counts from the fresh start
                 }
@@ -316,6 +317,15 @@ impl App {
 
     /// A report from the trainer thread.
     pub fn on_train(&mut self, e: TrainEvent) {
+        // After a reset, reports still in flight from the old weights are dropped until
+        // the trainer's step-0 snapshot of the new ones arrives.
+        if self.training.awaiting_reset {
+            match &e {
+                TrainEvent::Snapshot { step: 0, .. } => self.training.awaiting_reset = false,
+                TrainEvent::Step(_) | TrainEvent::Eval { .. } | TrainEvent::Snapshot { .. } => return,
+                _ => {}
+            }
+        }
         match e {
             TrainEvent::Step(s) => self.training.on_step(s),
             TrainEvent::Eval { step, stats } => self.training.eval = Some((step, stats)),

@@ -64,6 +64,8 @@ pub struct Training {
     bucket: Vec<StepStats>,
     rate_mark: Option<(Instant, usize)>,
     pub steps_per_sec: f32,
+    /// A reset was asked for and the trainer has not confirmed it yet.
+    pub awaiting_reset: bool,
 }
 
 impl Training {
