@@ -42,15 +42,18 @@ pub fn run(cli: Cli) -> Result<()> {
     }
 }
 
-/// The tokenizer: `--tokenizer`, else the checkpoint's own, else the bundled one.
+/// The tokenizer: `--tokenizer`, else the checkpoint's own (`tokenizer.json` or
+/// `vocab.txt`), else the bundled one.
 pub fn load_tokenizer(inputs: &Inputs) -> Result<BertTokenizer> {
     if let Some(path) = &inputs.tokenizer {
         return BertTokenizer::from_path(path);
     }
     if let Some(dir) = &inputs.model {
-        let own = dir.join("tokenizer.json");
-        if own.is_file() {
-            return BertTokenizer::from_path(&own);
+        // Ours and HF's save tokenizer.json; Google's BERT releases ship only vocab.txt.
+        for own in [dir.join("tokenizer.json"), dir.join("vocab.txt")] {
+            if own.is_file() {
+                return BertTokenizer::from_path(&own);
+            }
         }
     }
     BertTokenizer::bundled()
