@@ -17,7 +17,7 @@ use tui_input::backend::crossterm::to_input_request;
 
 use crate::action::Action;
 use crate::corpus::Corpus;
-use crate::lesson::runner::Done;
+use crate::lesson::TaskKind;
 use crate::masking::Masker;
 use crate::model::{BertConfig, Params};
 use crate::tokenize::BertTokenizer;
@@ -26,7 +26,7 @@ pub use pair::{Pair, PairView};
 pub use training::{Heads, Training};
 
 /// The walk-through, in order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Stage {
     Pieces,
     Input,
@@ -266,12 +266,12 @@ impl App {
                 self.pair.remask(&self.masker, seed);
                 self.recompute();
                 self.info(format!("new mask (seed {seed})"));
-                self.lesson_saw(Done::RerollMask);
+                self.lesson_saw(TaskKind::RerollMask);
             }
             Action::ToggleMask => match self.pair.toggle(self.cursor, &self.masker) {
                 Ok(()) => {
                     self.recompute();
-                    self.lesson_saw(Done::ToggleMask);
+                    self.lesson_saw(TaskKind::ToggleMask);
                 }
                 Err(e) => self.error(e),
             },
@@ -281,17 +281,17 @@ impl App {
                 self.pair.remask(&self.masker, seed);
                 self.recompute();
                 self.info(format!("masking rule: {}", self.masker.strategy.label()));
-                self.lesson_saw(Done::CycleStrategy);
+                self.lesson_saw(TaskKind::CycleStrategy);
             }
             Action::SwapB => {
                 if self.swap_b() {
-                    self.lesson_saw(Done::SwapB);
+                    self.lesson_saw(TaskKind::SwapB);
                 }
             }
             Action::NewPair { is_next } => {
                 let (a, b, label) = self.corpus.pair_text(is_next, &mut self.rng);
                 if self.replace_pair(&a, &b, label) {
-                    self.lesson_saw(Done::NewPair);
+                    self.lesson_saw(TaskKind::NewPair);
                 }
             }
             Action::LessonNext => self.lesson_next(),

@@ -72,7 +72,7 @@ pub struct Task {
     pub say: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TaskKind {
     VisitStage(Stage),
     RerollMask,

@@ -5,7 +5,7 @@ use rand::RngExt;
 
 use super::{App, Pair, PairView, Side};
 use crate::corpus::{IS_NEXT, NOT_NEXT};
-use crate::lesson::runner::Done;
+use crate::lesson::TaskKind;
 
 impl App {
     /// Re-runs the UI's forward pass of the pair with the weights in use.
@@ -32,7 +32,7 @@ impl App {
         };
         if self.replace_pair(&a, &b, self.pair.label) {
             self.pair.custom = true;
-            self.lesson_saw(Done::EditPair);
+            self.lesson_saw(TaskKind::EditPair);
         }
     }
     /// Tokenizes a new pair; a bad one leaves the old pair, says what was wrong, and

@@ -4,8 +4,8 @@
 
 use super::{App, Editing, Side};
 use crate::lesson::progress::Progress;
-use crate::lesson::runner::{Done, Run};
-use crate::lesson::{Answer, Highlight, Quantity, QuizKind};
+use crate::lesson::runner::Run;
+use crate::lesson::{Answer, Highlight, Quantity, QuizKind, TaskKind};
 use tui_input::Input;
 
 impl App {
@@ -152,7 +152,7 @@ impl App {
     }
 
     /// Notes something a task may be waiting for.
-    pub(super) fn lesson_saw(&mut self, done: Done) {
+    pub(super) fn lesson_saw(&mut self, done: TaskKind) {
         if let Some(run) = &mut self.lesson {
             run.done.insert(done);
         }

@@ -6,7 +6,7 @@ use crate::model::LossWeights;
 use crate::train::{EvalStats, StepStats};
 
 /// Which heads the loss includes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Heads {
     #[default]
     Both,

@@ -5,17 +5,6 @@ use std::collections::HashSet;
 
 use super::{Lesson, QuizKind, TaskKind};
 
-/// Things the learner did, as far as tasks are concerned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Done {
-    RerollMask,
-    ToggleMask,
-    CycleStrategy,
-    EditPair,
-    NewPair,
-    SwapB,
-}
-
 /// Where a quiz stands.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct QuizState {
@@ -38,7 +27,8 @@ pub struct Run {
     pub step: usize,
     /// The training step when this step began (for "train N steps").
     pub start_step: usize,
-    pub done: HashSet<Done>,
+    /// The event-like tasks (re-roll, toggle, edit, ...) the learner did during this step.
+    pub done: HashSet<TaskKind>,
     pub quiz: QuizState,
     pub visible: bool,
 }
@@ -64,12 +54,7 @@ impl Run {
             TaskKind::VisitStage(s) => stage == s,
             TaskKind::Heads(h) => heads == h,
             TaskKind::Train(n) => training_step >= self.start_step + n,
-            TaskKind::RerollMask => self.done.contains(&Done::RerollMask),
-            TaskKind::ToggleMask => self.done.contains(&Done::ToggleMask),
-            TaskKind::CycleStrategy => self.done.contains(&Done::CycleStrategy),
-            TaskKind::EditPair => self.done.contains(&Done::EditPair),
-            TaskKind::NewPair => self.done.contains(&Done::NewPair),
-            TaskKind::SwapB => self.done.contains(&Done::SwapB),
+            kind => self.done.contains(&kind),
         }
     }
 

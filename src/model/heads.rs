@@ -46,10 +46,7 @@ pub fn nsp_backward(
     let dpooled = p.nsp.backward(dlogits.view(), c.pooled.view(), &mut g.nsp);
     let dpre = tanh_backward(dpooled.view(), c.pooled.view());
     let dcls = p.pooler.backward(dpre.view(), c.cls.view(), &mut g.pooler);
-    for (row, d) in cls_rows.iter().zip(dcls.axis_iter(Axis(0))) {
-        let mut r = dx.row_mut(*row);
-        r += &d;
-    }
+    scatter_add_rows(dx, cls_rows, &dcls);
 }
 
 /// x: (B·T, H), the masked rows → MLM logits (M, V)
@@ -79,8 +76,13 @@ pub fn mlm_backward(
     let dact = p.mlm_norm.backward(dnormed.view(), &c.norm, &mut g.mlm_norm);
     let dpre = Activation::backward(dact.view(), c.deriv.view());
     let dhidden = p.mlm_transform.backward(dpre.view(), c.hidden.view(), &mut g.mlm_transform);
-    for (row, d) in rows.iter().zip(dhidden.axis_iter(Axis(0))) {
-        let mut r = dx.row_mut(*row);
+    scatter_add_rows(dx, rows, &dhidden);
+}
+
+/// The backward of `x.select(Axis(0), rows)`: dx[rows[i]] += d[i].
+fn scatter_add_rows(dx: &mut Array2<f32>, rows: &[usize], d: &Array2<f32>) {
+    for (&row, d) in rows.iter().zip(d.axis_iter(Axis(0))) {
+        let mut r = dx.row_mut(row);
         r += &d;
     }
 }
