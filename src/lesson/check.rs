@@ -131,19 +131,22 @@ fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].bytes().filter(|&b| b == b'\n').count() + 1
 }
 
-fn is_id(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+/// Ids key saved progress, so they are kept simple: lowercase letters, digits and -.
+fn check_id(
+    what: &str,
+    id: &Spanned<String>,
+    at: &dyn Fn(std::ops::Range<usize>) -> String,
+    problems: &mut Vec<String>,
+) {
+    let s = id.get_ref();
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+        problems.push(format!("{}: {what} id \"{s}\" must be lowercase letters, digits and -", at(id.span())));
+    }
 }
 
 fn convert(raw: RawLesson, path: &str, at: &dyn Fn(std::ops::Range<usize>) -> String) -> Result<Lesson, Vec<String>> {
     let mut problems = Vec::new();
-    if !is_id(raw.id.get_ref()) {
-        problems.push(format!(
-            "{}: lesson id \"{}\" must be lowercase letters, digits and -",
-            at(raw.id.span()),
-            raw.id.get_ref()
-        ));
-    }
+    check_id("lesson", &raw.id, at, &mut problems);
     if raw.steps.is_empty() {
         problems.push(format!("{}: the lesson has no steps", at(raw.id.span())));
     }
@@ -173,13 +176,7 @@ fn convert(raw: RawLesson, path: &str, at: &dyn Fn(std::ops::Range<usize>) -> St
 
 fn convert_step(s: RawStep, at: &dyn Fn(std::ops::Range<usize>) -> String) -> Result<Step, Vec<String>> {
     let mut problems = Vec::new();
-    if !is_id(s.id.get_ref()) {
-        problems.push(format!(
-            "{}: step id \"{}\" must be lowercase letters, digits and -",
-            at(s.id.span()),
-            s.id.get_ref()
-        ));
-    }
+    check_id("step", &s.id, at, &mut problems);
     let stage = Stage::from_name(s.stage.get_ref());
     if stage.is_none() {
         let names: Vec<_> = Stage::ALL.iter().map(|s| s.name()).collect();
