@@ -31,7 +31,7 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
         lines.push(Line::from(vec![
             Span::raw(format!("position {:>2}: ", m.position)),
             Span::styled(app.tok.token(m.original), theme.bold(theme::GOOD)),
-            Span::raw(format!(" shown as {}   p = {:.4}   ", app.tok.token(m.replacement), probs[truth])),
+            Span::raw(format!(" {}   p = {:.4}   ", shown_as(app, m), probs[truth])),
             Span::styled(format!("−log p = {:.3}", o.mlm_token_losses[k]), theme.bold(theme::MLM)),
         ]));
         for (rank, &(id, p)) in app.view.top[k].iter().enumerate() {
@@ -43,4 +43,13 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
         }
     }
     Paragraph::new(lines).wrap(Wrap { trim: false }).render(area, buf);
+}
+
+/// How the chosen token reached the model: hidden, swapped, or left in plain sight.
+fn shown_as(app: &App, m: &crate::masking::MaskedToken) -> String {
+    match m.action {
+        crate::masking::Action::Mask => "hidden by [MASK]".into(),
+        crate::masking::Action::Random => format!("swapped for \"{}\"", app.tok.token(m.replacement)),
+        crate::masking::Action::Keep => "kept (seen, still to predict)".into(),
+    }
 }
