@@ -23,7 +23,7 @@ pub mod data;
 pub mod event;
 pub mod lesson;
 pub mod optim;
-pub mod perf;
+pub mod process;
 pub mod train;
 pub mod tui;
 pub mod ui;

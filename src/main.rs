@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    bert_tutor::perf::configure();
+    bert_tutor::process::configure();
     let cli = bert_tutor::cli::Cli::parse();
     match bert_tutor::cmd::run(cli) {
         Ok(()) => ExitCode::SUCCESS,

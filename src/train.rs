@@ -159,6 +159,11 @@ impl Trainer {
         self.step = 0;
     }
 
+    /// How many held-out pairs `evaluate` scores.
+    pub fn held_out_pairs(&self) -> usize {
+        self.eval.iter().map(|b| b.batch).sum()
+    }
+
     pub fn corpus(&self) -> &Corpus {
         &self.corpus
     }

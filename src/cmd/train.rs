@@ -41,7 +41,7 @@ pub fn run(inputs: &Inputs, args: &TrainArgs) -> Result<()> {
     let v = trainer.cfg.vocab_size as f32;
     println!(
         "step 0: MLM loss {:.3} (ln V = ln {} = {:.3}), NSP loss {:.3} (ln 2 = {:.3}); held-out MLM top-1 {:.1}%, NSP {:.1}%; \
-         {} parameters, {} training / {} held-out documents",
+         {} parameters, {} training / {} held-out documents ({} held-out pairs)",
         e.mlm_loss,
         v,
         v.ln(),
@@ -51,7 +51,8 @@ pub fn run(inputs: &Inputs, args: &TrainArgs) -> Result<()> {
         100.0 * e.nsp_accuracy,
         trainer.params.num_parameters(),
         trainer.corpus().split().0.len(),
-        trainer.corpus().split().1.len()
+        trainer.corpus().split().1.len(),
+        trainer.held_out_pairs()
     );
     println!(
         "{:>6} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9}",

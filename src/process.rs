@@ -1,7 +1,10 @@
-//! Process-wide settings for speed, applied first thing in `main` (see docs/PERFORMANCE.md).
+//! Process-wide settings, applied first thing in `main`: speed (see docs/PERFORMANCE.md)
+//! and Unix manners.
 
 /// Call before any other thread starts.
 ///
+/// - `bert-tutor inspect | head` must end quietly when `head` closes the pipe, as Unix
+///   tools do, not panic on the failed write: SIGPIPE gets its default action back.
 /// - Training splits each batch across cores itself, so matrixmultiply's own thread pool
 ///   would only add wake-ups to small products: it gets one thread (unless the user set
 ///   `MATMUL_NUM_THREADS`).
@@ -11,6 +14,11 @@ pub fn configure() {
     if std::env::var_os("MATMUL_NUM_THREADS").is_none() {
         // SAFETY: called at the start of main, before any thread exists.
         unsafe { std::env::set_var("MATMUL_NUM_THREADS", "1") };
+    }
+    #[cfg(unix)]
+    // SAFETY: restores the default disposition of one signal before any thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only changes allocator tuning; called before any other thread.
