@@ -49,8 +49,9 @@ impl Widget for &App {
         stage_tabs(self, theme).render(tabs, buf);
         let body = match &self.lesson {
             Some(run) if run.visible => {
-                // The pane takes what its text needs, leaving the stage at least 8 rows.
-                let h = lesson::height(self, theme, body.width).clamp(6, body.height.saturating_sub(8).max(6));
+                // The pane takes what its text needs, leaving the stage at least 5 rows; what
+                // still does not fit scrolls (Tab, then ↑↓).
+                let h = lesson::height(self, theme, body.width).clamp(6, body.height.saturating_sub(5).max(6));
                 let [top, pane] = Layout::vertical([Constraint::Fill(1), Constraint::Length(h)]).areas(body);
                 lesson::render(self, theme, pane, buf);
                 top

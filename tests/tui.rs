@@ -139,3 +139,13 @@ fn toggling_a_mask_by_hand_changes_the_mlm_head() {
 fn key(code: ratatui::crossterm::event::KeyCode) -> ratatui::crossterm::event::KeyEvent {
     ratatui::crossterm::event::KeyEvent::new(code, ratatui::crossterm::event::KeyModifiers::NONE)
 }
+
+#[test]
+fn the_lesson_pane_at_both_sizes() {
+    let mut app = app();
+    app.open_lesson(0, 1); // lesson 1, step 2: a quiz
+    for (w, h) in [(120, 40), (80, 24)] {
+        let t = draw(&app, w, h);
+        insta::assert_snapshot!(format!("lesson1_step2_{w}x{h}"), t.backend());
+    }
+}

@@ -30,7 +30,10 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     );
     let block =
         Block::bordered().border_style(theme.fg(theme::NSP)).title(Line::from(title).style(theme.bold(theme::NSP)));
-    Paragraph::new(lines(app, theme)).wrap(Wrap { trim: false }).block(block).render(area, buf);
+    let overflow = height(app, theme, area.width).saturating_sub(area.height);
+    let scroll = if app.focus == crate::app::Focus::Detail { (app.scroll as u16).min(overflow) } else { 0 };
+    let block = if overflow > 0 { block.title_bottom(" more below: Tab, then ↓ ") } else { block };
+    Paragraph::new(lines(app, theme)).wrap(Wrap { trim: false }).block(block).scroll((scroll, 0)).render(area, buf);
 }
 
 /// The pane's text: the step (its paragraphs and list items kept), the task, the quiz.
