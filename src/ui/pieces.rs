@@ -41,7 +41,7 @@ fn word_line(app: &App, theme: Theme, word: &str, pieces: &[String]) -> Line<'st
         "split: longest piece first, then ## pieces".to_string()
     };
     Line::from(vec![
-        Span::raw(format!("  {word:<12} → ")),
+        Span::raw(format!("  {} → ", super::tokens::pad(word, 12))),
         Span::styled(
             format!("{:<20}", pieces.join(" ")),
             theme.bold(if pieces.len() > 1 { theme::RANDOM } else { theme::GOOD }),

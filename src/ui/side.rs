@@ -43,7 +43,9 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     }
     let text_h = lines.len() as u16;
     Paragraph::new(lines).render(inner, buf);
-    if inner.height > text_h + 3 {
+    if inner.height > text_h + 4 && !app.training.batch_curve.is_empty() {
+        let label = Rect { y: inner.y + text_h, height: 1, ..inner };
+        Paragraph::new(Span::styled("total loss, batch means", theme.dim())).render(label, buf);
         let spark_area = Rect { y: inner.y + text_h + 1, height: (inner.height - text_h - 1).min(6), ..inner };
         let data: Vec<u64> = app
             .training

@@ -5,6 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
+use unicode_width::UnicodeWidthStr;
 
 use super::theme::{self, Theme};
 use crate::app::App;
@@ -19,8 +20,7 @@ pub struct Row<'a> {
 /// Lays rows out in column blocks that fit `width`, the cursor's column reversed.
 pub fn grid(rows: &[Row], width: u16, cursor: Option<usize>, theme: Theme) -> Vec<Line<'static>> {
     let n = rows.first().map_or(0, |r| r.cells.len());
-    let widths: Vec<usize> =
-        (0..n).map(|i| rows.iter().map(|r| r.cells[i].0.chars().count()).max().unwrap_or(1)).collect();
+    let widths: Vec<usize> = (0..n).map(|i| rows.iter().map(|r| r.cells[i].0.width()).max().unwrap_or(1)).collect();
     let mut lines = Vec::new();
     let mut start = 0;
     while start < n {
@@ -34,7 +34,7 @@ pub fn grid(rows: &[Row], width: u16, cursor: Option<usize>, theme: Theme) -> Ve
             for (i, w) in widths.iter().enumerate().take(end).skip(start) {
                 let (text, style) = &r.cells[i];
                 let style = if Some(i) == cursor { style.patch(theme.selected()) } else { *style };
-                spans.push(Span::styled(format!("{text:<w$}", w = *w), style));
+                spans.push(Span::styled(pad(text, *w), style));
                 spans.push(Span::raw(" "));
             }
             lines.push(Line::from(spans));
@@ -167,4 +167,9 @@ pub fn render_masking(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
         ]));
     }
     Paragraph::new(lines).wrap(Wrap { trim: false }).render(area, buf);
+}
+
+/// `text` padded with spaces to `width` terminal columns (CJK and emoji take two).
+pub fn pad(text: &str, width: usize) -> String {
+    format!("{text}{}", " ".repeat(width.saturating_sub(text.width())))
 }
