@@ -36,7 +36,7 @@ pub fn run(mut app: App, trainer: crate::train::Trainer, running: bool) -> Resul
     let input = event::spawn_input(tx, stop.clone());
     app.set_commands(cmd_tx.clone());
     let mut terminal = ratatui::init();
-    let result = event_loop(&mut terminal, &mut app, &rx, None, &mut LoopStats::default());
+    let result = event_loop(&mut terminal, &mut app, &rx, None, None);
     ratatui::restore();
     stop.store(true, Ordering::Relaxed);
     cmd_tx.send(Command::Stop).ok();
@@ -48,13 +48,14 @@ pub fn run(mut app: App, trainer: crate::train::Trainer, running: bool) -> Resul
 
 /// Drains the event channel and redraws: every [`FRAME`], and at once after a key so a
 /// keystroke reaches the screen without waiting for the next frame. Stops when the app
-/// quits, the channel closes, or `deadline` passes (the benchmark's use).
+/// quits, the channel closes, or `deadline` passes. `stats`, when given, records every
+/// draw (the benchmark's use; a normal session keeps none, so nothing grows with time).
 pub fn event_loop<B: Backend>(
     terminal: &mut Terminal<B>,
     app: &mut App,
     rx: &Receiver<Event>,
     deadline: Option<Instant>,
-    stats: &mut LoopStats,
+    mut stats: Option<&mut LoopStats>,
 ) -> Result<()> {
     let mut next_frame = Instant::now();
     let mut key_pending = false;
@@ -63,11 +64,13 @@ pub fn event_loop<B: Backend>(
             let start = Instant::now();
             terminal.draw(|f| f.render_widget(&*app, f.area())).map_err(|e| anyhow::anyhow!("cannot draw: {e}"))?;
             let end = Instant::now();
-            stats.draws.push(end - start);
-            if key_pending {
-                stats.key_redraws.push(end);
-                key_pending = false;
+            if let Some(stats) = stats.as_deref_mut() {
+                stats.draws.push(end - start);
+                if key_pending {
+                    stats.key_redraws.push(end);
+                }
             }
+            key_pending = false;
             next_frame = end + FRAME;
         }
         let wait = next_frame.saturating_duration_since(Instant::now());

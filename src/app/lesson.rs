@@ -18,10 +18,7 @@ impl App {
 
     /// Opens the lesson (and step) the learner was last in, or the first unfinished one.
     pub fn continue_lessons(&mut self) {
-        let saved = self.progress.current.clone().and_then(|(l, s)| {
-            let i = self.lessons.iter().position(|x| x.id == l)?;
-            Some((i, self.lessons[i].step_index(&s).unwrap_or(0)))
-        });
+        let saved = self.saved_position();
         let first_open =
             || self.lessons.iter().position(|l| !self.progress.lessons.get(&l.id).is_some_and(|p| p.finished));
         match saved.or_else(|| first_open().map(|i| (i, 0))) {
@@ -29,6 +26,14 @@ impl App {
             None if self.lessons.is_empty() => self.error("no lessons are installed"),
             None => self.open_lesson(0, 0),
         }
+    }
+
+    /// Where saved progress says the learner was: (lesson index, step index), if that
+    /// lesson is still installed (a step that no longer exists counts as the first).
+    pub fn saved_position(&self) -> Option<(usize, usize)> {
+        let (lesson, step) = self.progress.current.as_ref()?;
+        let i = self.lessons.iter().position(|l| &l.id == lesson)?;
+        Some((i, self.lessons[i].step_index(step).unwrap_or(0)))
     }
 
     /// Shows the current step: its stage, its highlight, and records where we are.

@@ -98,14 +98,12 @@ impl PairView {
         let batch = pair.batch(pad);
         let outputs = model::evaluate(p, cfg, &batch, weights);
         let rows = embeddings::rows(p, cfg, &batch);
-        let top = outputs.mlm_probs.rows().into_iter().map(|r| top_k(r.as_slice().unwrap_or(&[]), 5)).collect();
+        let top = outputs
+            .mlm_probs
+            .rows()
+            .into_iter()
+            .map(|r| crate::model::loss::top_k(r.as_slice().unwrap_or(&[]), 5))
+            .collect();
         Self { outputs, rows, top, step }
     }
-}
-
-/// The `k` largest entries as (index, value), largest first.
-pub fn top_k(values: &[f32], k: usize) -> Vec<(u32, f32)> {
-    let mut order: Vec<usize> = (0..values.len()).collect();
-    order.sort_unstable_by(|&a, &b| values[b].total_cmp(&values[a]));
-    order.into_iter().take(k).map(|i| (i as u32, values[i])).collect()
 }

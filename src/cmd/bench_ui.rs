@@ -54,7 +54,7 @@ pub fn run(seconds: f64, as_json: bool) -> Result<()> {
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut stats = LoopStats::default();
     let ui_start = Instant::now();
-    event_loop(&mut terminal, &mut app, &rx, Some(deadline), &mut stats)?;
+    event_loop(&mut terminal, &mut app, &rx, Some(deadline), Some(&mut stats))?;
     let with_ui = app.training.step as f64 / ui_start.elapsed().as_secs_f64();
     cmd_tx.send(Command::Stop).ok();
     keys.join().ok();

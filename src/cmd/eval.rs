@@ -73,9 +73,11 @@ fn report(tok: &BertTokenizer, tokens: &[String], batch: &Batch, out: &model::Ou
         .enumerate()
         .map(|(i, &row)| {
             let probs = out.mlm_probs.row(i);
-            let mut order: Vec<usize> = (0..probs.len()).collect();
-            order.sort_by(|&a, &b| probs[b].total_cmp(&probs[a]));
-            let top: Vec<_> = order.iter().take(5).map(|&id| json!({"token": tok.token(id as u32), "prob": probs[id]})).collect();
+            let probs = probs.as_slice().expect("probabilities are contiguous");
+            let top: Vec<_> = model::loss::top_k(probs, 5)
+                .into_iter()
+                .map(|(id, p)| json!({"token": tok.token(id), "prob": p}))
+                .collect();
             json!({"position": row, "original": tokens[row], "loss": out.mlm_token_losses[i], "prob_original": probs[batch.mlm_labels[i] as usize], "top": top})
         })
         .collect();

@@ -42,12 +42,7 @@ pub fn run(inputs: &Inputs, args: &LessonArgs) -> Result<()> {
             let mut app = super::tui::build(inputs)?;
             super::tui::attach_progress(&mut app)?;
             app.lessons = lessons;
-            let saved_step = app
-                .progress
-                .current
-                .as_ref()
-                .filter(|(l, _)| *l == app.lessons[index].id)
-                .and_then(|(_, s)| app.lessons[index].step_index(s));
+            let saved_step = app.saved_position().filter(|(i, _)| *i == index).map(|(_, s)| s);
             app.open_lesson(index, saved_step.unwrap_or(0));
             super::tui::launch(app, inputs.seed)
         }

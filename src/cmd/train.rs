@@ -38,6 +38,7 @@ pub fn run(inputs: &Inputs, args: &TrainArgs) -> Result<()> {
     ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst)).context("cannot install the Ctrl-C handler")?;
 
     let e = trainer.evaluate();
+    let (train_docs, held_docs) = trainer.corpus().split();
     let v = trainer.cfg.vocab_size as f32;
     println!(
         "step 0: MLM loss {:.3} (ln V = ln {} = {:.3}), NSP loss {:.3} (ln 2 = {:.3}); held-out MLM top-1 {:.1}%, NSP {:.1}%; \
@@ -50,8 +51,8 @@ pub fn run(inputs: &Inputs, args: &TrainArgs) -> Result<()> {
         100.0 * e.mlm_accuracy,
         100.0 * e.nsp_accuracy,
         trainer.params.num_parameters(),
-        trainer.corpus().split().0.len(),
-        trainer.corpus().split().1.len(),
+        train_docs.len(),
+        held_docs.len(),
         trainer.held_out_pairs()
     );
     println!(

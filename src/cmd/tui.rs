@@ -17,15 +17,15 @@ pub const TUI_SCHEDULE: Schedule = Schedule { peak: 2e-3, warmup: 200, total: 10
 pub fn run(inputs: &Inputs) -> Result<()> {
     let mut app = build(inputs)?;
     attach_progress(&mut app)?;
-    if let Some((lesson, step)) = app.progress.current.clone()
-        && let Some(l) =
-            app.lessons.iter().find(|l| l.id == lesson && !app.progress.lessons.get(&l.id).is_some_and(|p| p.finished))
+    if let Some((i, step)) = app.saved_position()
+        && !app.progress.lessons.get(&app.lessons[i].id).is_some_and(|p| p.finished)
     {
-        let n = l.steps.iter().position(|s| s.id == step).unwrap_or(0) + 1;
-        app.message = Some(crate::app::Message {
-            text: format!("lesson \"{}\" is waiting at step {n}: press L to continue where you left off", l.title),
-            error: false,
-        });
+        let text = format!(
+            "lesson \"{}\" is waiting at step {}: press L to continue where you left off",
+            app.lessons[i].title,
+            step + 1
+        );
+        app.message = Some(crate::app::Message { text, error: false });
     }
     launch(app, inputs.seed)
 }

@@ -42,3 +42,10 @@ pub fn cross_entropy_backward(probs: &Array2<f32>, labels: &[u32], weight: f32) 
 pub fn mean(losses: &Array1<f32>) -> f32 {
     if losses.is_empty() { 0.0 } else { losses.iter().map(|&x| f64::from(x)).sum::<f64>() as f32 / losses.len() as f32 }
 }
+
+/// The `k` largest entries as (index, value), largest first: a head's top predictions.
+pub fn top_k(values: &[f32], k: usize) -> Vec<(u32, f32)> {
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_unstable_by(|&a, &b| values[b].total_cmp(&values[a]));
+    order.into_iter().take(k).map(|i| (i as u32, values[i])).collect()
+}
