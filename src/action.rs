@@ -25,6 +25,8 @@ pub enum Action {
     RerollMask,
     ToggleMask,
     CycleStrategy,
+    /// The sentence objective: NSP → SOP → none.
+    CycleTask,
     SwapB,
     NewPair {
         is_next: bool,
@@ -84,6 +86,7 @@ pub fn from_key(key: KeyEvent, editing: bool, help: bool) -> Option<Action> {
         KeyCode::Char('m') | KeyCode::Enter => Action::ToggleMask,
         KeyCode::Char('t') => Action::CycleStrategy,
         KeyCode::Char('x') => Action::SwapB,
+        KeyCode::Char('o') => Action::CycleTask,
         KeyCode::Char('n') => Action::NewPair { is_next: true },
         KeyCode::Char('N') => Action::NewPair { is_next: false },
         KeyCode::Char('a') => Action::EditA,
@@ -103,8 +106,9 @@ pub const KEY_HELP: &[(&str, &str)] = &[
     ("↑ ↓ / k j", "move the token cursor (or scroll the focused detail pane)"),
     ("Tab", "switch focus between the token list and the detail pane"),
     ("a / b", "edit sentence A / B (Enter applies, Esc cancels)"),
-    ("n / N", "draw a new pair from the corpus: IsNext / NotNext"),
-    ("x", "swap B between its real next sentence and a random one"),
+    ("n / N", "draw a new pair from the corpus: IsNext / NotNext (SOP: InOrder / Swapped)"),
+    ("x", "swap B between its real next sentence and a random one (SOP: swap A and B)"),
+    ("o", "sentence objective: NSP (BERT) → SOP (ALBERT) → none (RoBERTa)"),
     ("r", "re-roll the mask with a new seed"),
     ("m / Enter", "mask or unmask the token under the cursor"),
     ("t", "masking rule: BERT fixed count → whole-word → HF Bernoulli"),

@@ -244,7 +244,7 @@ impl App {
             Action::CycleWeights => {
                 self.training.heads = self.training.heads.next();
                 self.send(Command::SetWeights(self.training.heads.weights()));
-                self.info(format!("training loss: {}", self.training.heads.label()));
+                self.info(format!("training loss: {}", self.loss_label()));
                 self.recompute();
             }
             Action::ResetWeights => {
@@ -288,8 +288,9 @@ impl App {
                     self.lesson_saw(TaskKind::SwapB);
                 }
             }
+            Action::CycleTask => self.set_task(self.pair.task.next()),
             Action::NewPair { is_next } => {
-                let (a, b, label) = self.corpus.pair_text(is_next, &mut self.rng);
+                let (a, b, label) = self.corpus.pair_text_for(self.pair.task, is_next, &mut self.rng);
                 if self.replace_pair(&a, &b, label) {
                     self.lesson_saw(TaskKind::NewPair);
                 }

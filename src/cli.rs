@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::corpus::SentenceTask;
 use crate::masking::Strategy;
 
 #[derive(Debug, Parser)]
@@ -34,6 +35,10 @@ pub struct Inputs {
     /// Seed for weights, masking and pairs: the same seed gives the same run.
     #[arg(long, global = true, default_value_t = 0)]
     pub seed: u64,
+    /// The sentence objective beside masked LM: BERT's next sentence prediction, ALBERT's
+    /// sentence-order prediction, or none (masked LM alone, as RoBERTa).
+    #[arg(long, global = true, value_enum, default_value_t = SentenceTask::Nsp)]
+    pub sentence_task: SentenceTask,
 }
 
 #[derive(Debug, Subcommand)]
@@ -48,6 +53,9 @@ pub enum Command {
     Lesson(LessonArgs),
     /// Time full training steps on random batches of a given shape.
     Bench(BenchArgs),
+    /// Train one model per sentence objective (none, NSP, SOP) and score each on all
+    /// three tasks, as in ALBERT's Table 5.
+    Compare(CompareArgs),
     /// Rebuild the WordPiece vocabulary from a corpus.
     Vocab {
         #[command(subcommand)]
@@ -73,26 +81,61 @@ pub struct InspectArgs {
 
 #[derive(Debug, Args)]
 pub struct TrainArgs {
-    /// Number of optimizer steps.
-    #[arg(long, default_value_t = 5000)]
+    /// Number of optimizer steps. Default: the recommended run (docs/TRAINING.md).
+    #[arg(long, default_value_t = crate::train::RECOMMENDED.steps)]
     pub steps: usize,
     /// Print losses and held-out accuracies every this many steps.
-    #[arg(long, default_value_t = 250)]
+    #[arg(long, default_value_t = 500)]
     pub eval_every: usize,
     /// Peak learning rate (after warm-up).
-    #[arg(long, default_value_t = 2e-3)]
+    #[arg(long, default_value_t = crate::train::RECOMMENDED.peak_lr)]
     pub lr: f32,
+    /// Warm-up steps (linear from 0 to the peak), then linear decay to 0 at --steps.
+    #[arg(long, default_value_t = crate::train::RECOMMENDED.warmup)]
+    pub warmup: usize,
     /// Pairs per batch.
-    #[arg(long, default_value_t = 32)]
+    #[arg(long, default_value_t = crate::train::RECOMMENDED.batch)]
     pub batch: usize,
+    /// Longest training sequence, [CLS] A [SEP] B [SEP] included.
+    #[arg(long, default_value_t = crate::train::RECOMMENDED.max_seq_length)]
+    pub max_seq_length: usize,
+    #[command(flatten)]
+    pub shape: ShapeArgs,
+    /// Print one JSON object per evaluation on stdout (and nothing else there).
+    #[arg(long)]
+    pub json: bool,
     /// Where to save the checkpoint (also on Ctrl-C).
     #[arg(long, default_value = "checkpoint", value_name = "DIR")]
     pub out: PathBuf,
 }
 
+/// The shape of a fresh model (ignored with --model, whose config.json decides).
+/// Default: bert-tutor's default model.
+#[derive(Debug, Args, Clone, Copy, Default)]
+pub struct ShapeArgs {
+    /// Hidden size.
+    #[arg(long)]
+    pub hidden: Option<usize>,
+    /// Encoder layers.
+    #[arg(long)]
+    pub layers: Option<usize>,
+    /// Attention heads.
+    #[arg(long)]
+    pub heads: Option<usize>,
+    /// Feed-forward size.
+    #[arg(long)]
+    pub ffn: Option<usize>,
+    /// Dropout probability (hidden and attention).
+    #[arg(long)]
+    pub dropout: Option<f32>,
+}
+
+/// The `[CLS]` label: label 0 is IsNext (NSP) or InOrder (SOP), label 1 NotNext or Swapped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum NspLabel {
+    #[value(alias = "in-order")]
     IsNext,
+    #[value(alias = "swapped")]
     NotNext,
 }
 
@@ -107,13 +150,41 @@ pub struct EvalArgs {
     /// Positions to mask, counting [CLS] as 0, e.g. 3,8.
     #[arg(long, value_delimiter = ',', required = true)]
     pub mask: Vec<usize>,
-    /// Whether B really follows A.
+    /// Whether B really follows A: is-next or not-next (with --sentence-task sop, the
+    /// same labels are named in-order and swapped).
     #[arg(long, value_enum)]
     pub label: NspLabel,
+
     /// Write d(total_loss)/d(parameter) for every parameter here (safetensors, HF names).
     #[arg(long, value_name = "FILE")]
     pub grads: Option<PathBuf>,
     /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The sentence objectives to compare, comma-separated; each trains its own model
+    /// from the same initial weights.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "none,nsp,sop")]
+    pub sentence_tasks: Vec<SentenceTask>,
+    /// Optimizer steps per model.
+    #[arg(long, default_value_t = 3000)]
+    pub steps: usize,
+    /// Held-out evaluation every this many steps, for the curves. Default: steps / 10.
+    #[arg(long)]
+    pub eval_every: Option<usize>,
+    /// Adam steps of each linear probe.
+    #[arg(long, default_value_t = crate::probe::PROBE_STEPS)]
+    pub probe_steps: usize,
+    /// Pairs from the training documents each probe is fitted on.
+    #[arg(long, default_value_t = crate::probe::PROBE_PAIRS)]
+    pub probe_pairs: usize,
+    /// Also write the table as CSV here.
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+    /// Print the table as JSON instead.
     #[arg(long)]
     pub json: bool,
 }

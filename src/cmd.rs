@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod bench_ui;
+pub mod compare;
 pub mod eval;
 pub mod inspect;
 pub mod lesson;
@@ -13,7 +14,7 @@ use anyhow::{Result, bail};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
-use crate::cli::{Cli, Command, Inputs, VocabAction};
+use crate::cli::{Cli, Command, Inputs, ShapeArgs, VocabAction};
 use crate::corpus::Corpus;
 use crate::masking::Masker;
 use crate::model::{BertConfig, Params, checkpoint};
@@ -28,6 +29,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Train(args)) => train::run(&inputs, &args),
         Some(Command::Eval(args)) => eval::run(&inputs, &args),
         Some(Command::Bench(args)) => bench::run(&args),
+        Some(Command::Compare(args)) => compare::run(&inputs, &args),
         Some(Command::Lesson(args)) => lesson::run(&inputs, &args),
         Some(Command::Vocab { action: VocabAction::Build { out, size } }) => {
             let text = match &inputs.corpus {
@@ -83,6 +85,33 @@ pub fn load_model(inputs: &Inputs, tok: &BertTokenizer) -> Result<(BertConfig, P
             tok.vocab_size()
         );
     }
+    Ok((cfg, params))
+}
+
+/// The model for a training run: `--model DIR` as saved, or a fresh model of the
+/// default shape with `shape`'s changes and room for `max_seq_length` positions.
+pub fn load_model_shaped(
+    inputs: &Inputs,
+    tok: &BertTokenizer,
+    shape: &ShapeArgs,
+    max_seq_length: usize,
+) -> Result<(BertConfig, Params)> {
+    if inputs.model.is_some() {
+        return load_model(inputs, tok);
+    }
+    let base = BertConfig::for_vocab(tok.vocab_size());
+    let cfg = BertConfig {
+        hidden_size: shape.hidden.unwrap_or(base.hidden_size),
+        num_hidden_layers: shape.layers.unwrap_or(base.num_hidden_layers),
+        num_attention_heads: shape.heads.unwrap_or(base.num_attention_heads),
+        intermediate_size: shape.ffn.unwrap_or(base.intermediate_size),
+        hidden_dropout_prob: shape.dropout.unwrap_or(base.hidden_dropout_prob),
+        attention_probs_dropout_prob: shape.dropout.unwrap_or(base.attention_probs_dropout_prob),
+        max_position_embeddings: base.max_position_embeddings.max(max_seq_length),
+        ..base
+    };
+    cfg.validate()?;
+    let params = Params::init(&cfg, &mut StdRng::seed_from_u64(inputs.seed));
     Ok((cfg, params))
 }
 

@@ -11,6 +11,9 @@ use rand::RngExt;
 
 use crate::tokenize::BertTokenizer;
 
+pub mod sentence_task;
+pub use sentence_task::SentenceTask;
+
 /// The bundled corpus, written for this project.
 pub const DEFAULT_CORPUS: &str = include_str!("../assets/corpus.txt");
 
@@ -92,12 +95,27 @@ impl Corpus {
     /// A pair for the screen: sentence `s` of document `d` and its real successor, or a
     /// sentence from another document.
     pub fn pair_text<R: rand::Rng>(&self, want_next: bool, rng: &mut R) -> (String, String, u32) {
+        self.pair_text_for(SentenceTask::Nsp, want_next, rng)
+    }
+
+    /// A pair for the screen under `task`: label 0 (IsNext / InOrder) when `positive`,
+    /// else label 1 (NotNext: B from another document; Swapped: the two sentences reversed).
+    pub fn pair_text_for<R: rand::Rng>(
+        &self,
+        task: SentenceTask,
+        positive: bool,
+        rng: &mut R,
+    ) -> (String, String, u32) {
         let with_next: Vec<usize> = (0..self.text.len()).filter(|&d| self.text[d].len() >= 2).collect();
         let d = if with_next.is_empty() { 0 } else { with_next[rng.random_range(0..with_next.len())] };
         let doc = &self.text[d];
         let s = rng.random_range(0..doc.len().saturating_sub(1).max(1));
         let a = doc[s].clone();
-        if want_next && doc.len() >= 2 {
+        if task == SentenceTask::Sop && doc.len() >= 2 {
+            let b = doc[s + 1].clone();
+            return if positive { (a, b, sentence_task::IN_ORDER) } else { (b, a, sentence_task::SWAPPED) };
+        }
+        if positive && doc.len() >= 2 {
             return (a, doc[s + 1].clone(), IS_NEXT);
         }
         let mut other = rng.random_range(0..self.text.len());

@@ -10,7 +10,7 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
 use crate::batch::{Batch, Example};
-use crate::corpus::{Corpus, PairInstance, balance_nsp, create_instances_from_document};
+use crate::corpus::{Corpus, PairInstance, SentenceTask, balance_nsp};
 use crate::masking::Masker;
 
 /// Settings of pair building (google-research/bert defaults, but shorter sequences).
@@ -18,11 +18,13 @@ use crate::masking::Masker;
 pub struct PairConfig {
     pub max_seq_length: usize,
     pub short_seq_prob: f64,
+    /// NSP, SOP or none: how B is chosen and what the `[CLS]` label means.
+    pub task: SentenceTask,
 }
 
 impl Default for PairConfig {
     fn default() -> Self {
-        Self { max_seq_length: 32, short_seq_prob: 0.1 }
+        Self { max_seq_length: 32, short_seq_prob: 0.1, task: SentenceTask::Nsp }
     }
 }
 
@@ -47,7 +49,7 @@ impl Stream {
         let (len, short) = (self.pair.max_seq_length, self.pair.short_seq_prob);
         let mut pairs: Vec<PairInstance> = order
             .into_iter()
-            .flat_map(|d| create_instances_from_document(&corpus.docs, &self.pool, d, len, short, rng))
+            .flat_map(|d| self.pair.task.instances(&corpus.docs, &self.pool, d, len, short, rng))
             .collect();
         balance_nsp(&mut pairs, rng);
         self.buffer.extend(pairs.iter().map(|p| Example::from_pair(p, masker, rng)));

@@ -84,6 +84,8 @@ pub enum TaskKind {
     Heads(Heads),
     /// Train this many more steps.
     Train(usize),
+    /// Switch the sentence objective to this one (the `o` key).
+    SentenceTask(crate::corpus::SentenceTask),
 }
 
 impl TaskKind {
@@ -99,6 +101,7 @@ impl TaskKind {
             TaskKind::SwapB => "press x to swap sentence B".into(),
             TaskKind::Heads(h) => format!("press w until the loss is \"{}\"", h.label()),
             TaskKind::Train(n) => format!("let the model train {n} more steps (Space resumes if paused)"),
+            TaskKind::SentenceTask(t) => format!("press o until the sentence task is {}", t.name()),
         }
     }
 }

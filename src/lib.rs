@@ -23,6 +23,7 @@ pub mod data;
 pub mod event;
 pub mod lesson;
 pub mod optim;
+pub mod probe;
 pub mod process;
 pub mod train;
 pub mod tui;

@@ -7,7 +7,7 @@ use rand::rngs::{SmallRng, StdRng};
 use rand::{RngExt, SeedableRng};
 
 use crate::batch::Batch;
-use crate::corpus::Corpus;
+use crate::corpus::{Corpus, SentenceTask};
 use crate::data::{PairConfig, Stream, held_out_batches};
 use crate::masking::Masker;
 use crate::model::{self, BertConfig, Grads, LossWeights, Params};
@@ -26,17 +26,47 @@ pub struct TrainConfig {
     pub threads: usize,
 }
 
+/// The recommended run for the default model: what `bert-tutor train` does with no flags,
+/// and the warm-up, peak and sequence length of the TUI's open-ended run. Chosen from the
+/// experiments in docs/TRAINING.md.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Recipe {
+    pub steps: usize,
+    pub peak_lr: f32,
+    pub warmup: usize,
+    pub batch: usize,
+    pub max_seq_length: usize,
+}
+
+pub const RECOMMENDED: Recipe = Recipe { steps: 6000, peak_lr: 2e-3, warmup: 300, batch: 32, max_seq_length: 64 };
+
+impl Recipe {
+    /// Warm-up, then linear decay to `floor · peak` at `total`.
+    pub fn schedule(&self, total: usize, floor: f32) -> Schedule {
+        Schedule { peak: self.peak_lr, warmup: self.warmup, total, floor }
+    }
+}
+
 impl Default for TrainConfig {
     fn default() -> Self {
         Self {
-            batch_size: 32,
-            pair: PairConfig::default(),
-            schedule: Schedule { peak: 2e-3, warmup: 200, total: 5000, floor: 0.0 },
+            batch_size: RECOMMENDED.batch,
+            pair: PairConfig { max_seq_length: RECOMMENDED.max_seq_length, ..PairConfig::default() },
+            schedule: RECOMMENDED.schedule(RECOMMENDED.steps, 0.0),
             max_grad_norm: 1.0,
             weights: LossWeights::default(),
             seed: 0,
             threads: default_threads(),
         }
+    }
+}
+
+impl TrainConfig {
+    /// The loss weights a step uses: the chosen ones, with the sentence head's at 0 when
+    /// the sentence task is `none`.
+    pub fn loss_weights(&self) -> LossWeights {
+        let nsp = if self.pair.task.trains_head() { self.weights.nsp } else { 0.0 };
+        LossWeights { nsp, ..self.weights }
     }
 }
 
@@ -73,7 +103,7 @@ pub struct Trainer {
     corpus: Corpus,
     masker: Masker,
     stream: Stream,
-    eval: Vec<crate::batch::Batch>,
+    eval: Vec<Batch>,
     rng: StdRng,
 }
 
@@ -129,26 +159,18 @@ impl Trainer {
         }
     }
 
-    /// Held-out MLM top-1 accuracy and NSP accuracy, with their losses.
+    /// Held-out MLM top-1 accuracy and sentence-head accuracy, with their losses.
     pub fn evaluate(&self) -> EvalStats {
-        let (mut mlm, mut nsp, mut mlm_ok, mut nsp_ok, mut m_n, mut b_n) = (0.0, 0.0, 0, 0, 0, 0);
-        for batch in &self.eval {
-            let out = model::evaluate(&self.params, &self.cfg, batch, LossWeights::default());
-            let m = batch.mlm_labels.len();
-            mlm += out.mlm_loss * m as f32;
-            nsp += out.nsp_loss * batch.batch as f32;
-            mlm_ok += argmax_hits(&out.mlm_logits, &batch.mlm_labels);
-            nsp_ok += argmax_hits(&out.nsp_logits, &batch.nsp_labels);
-            m_n += m;
-            b_n += batch.batch;
-        }
-        let (m_n, b_n) = (m_n.max(1) as f32, b_n.max(1) as f32);
-        EvalStats {
-            mlm_loss: mlm / m_n,
-            nsp_loss: nsp / b_n,
-            mlm_accuracy: mlm_ok as f32 / m_n,
-            nsp_accuracy: nsp_ok as f32 / b_n,
-        }
+        evaluate_batches(&self.params, &self.cfg, &self.eval)
+    }
+
+    /// Trains on another sentence objective from the next step on: a new pair stream and
+    /// held-out set of that task; the weights and optimizer state stay.
+    pub fn set_task(&mut self, task: SentenceTask) {
+        self.tcfg.pair.task = task;
+        let (train, held) = self.corpus.split();
+        self.stream = Stream::new(train, self.tcfg.pair);
+        self.eval = held_out_batches(&self.corpus, held, self.tcfg.pair, &self.masker, 64);
     }
 
     /// Starts over from `params`: step 0, fresh optimizer moments.
@@ -170,6 +192,29 @@ impl Trainer {
 
     pub fn masker(&self) -> &Masker {
         &self.masker
+    }
+}
+
+/// Losses and accuracies of `p` over fixed batches (no dropout): MLM over every masked
+/// token, the sentence head over every sequence.
+pub fn evaluate_batches(p: &Params, cfg: &BertConfig, batches: &[Batch]) -> EvalStats {
+    let (mut mlm, mut nsp, mut mlm_ok, mut nsp_ok, mut m_n, mut b_n) = (0.0, 0.0, 0, 0, 0, 0);
+    for batch in batches {
+        let out = model::evaluate(p, cfg, batch, LossWeights::default());
+        let m = batch.mlm_labels.len();
+        mlm += out.mlm_loss * m as f32;
+        nsp += out.nsp_loss * batch.batch as f32;
+        mlm_ok += argmax_hits(&out.mlm_logits, &batch.mlm_labels);
+        nsp_ok += argmax_hits(&out.nsp_logits, &batch.nsp_labels);
+        m_n += m;
+        b_n += batch.batch;
+    }
+    let (m_n, b_n) = (m_n.max(1) as f32, b_n.max(1) as f32);
+    EvalStats {
+        mlm_loss: mlm / m_n,
+        nsp_loss: nsp / b_n,
+        mlm_accuracy: mlm_ok as f32 / m_n,
+        nsp_accuracy: nsp_ok as f32 / b_n,
     }
 }
 
@@ -215,7 +260,7 @@ impl Learner {
         batch: &Batch,
         rng: &mut StdRng,
     ) -> Result<StepStats> {
-        let (mlm_loss, nsp_loss, total_loss) = self.gradients(cfg, tcfg.weights, params, batch, rng);
+        let (mlm_loss, nsp_loss, total_loss) = self.gradients(cfg, tcfg.loss_weights(), params, batch, rng);
         let (first, rest) = self.grads.split_first_mut().expect("at least one buffer");
         for g in rest.iter() {
             add_into(first, g);

@@ -66,7 +66,7 @@ impl Widget for &App {
             body
         };
         let block = Block::bordered().title(
-            Line::from(format!(" {}. {} ", self.stage.index() + 1, self.stage.title()))
+            Line::from(format!(" {}. {} ", self.stage.index() + 1, self.stage_title(self.stage)))
                 .style(Style::new().add_modifier(Modifier::BOLD)),
         );
         let inner = block.inner(main);
@@ -113,7 +113,7 @@ fn title_bar(app: &App, theme: Theme) -> Line<'static> {
             },
             t.step,
             t.peak_lr,
-            t.heads.label()
+            app.loss_label()
         )),
     ])
 }
@@ -121,7 +121,7 @@ fn title_bar(app: &App, theme: Theme) -> Line<'static> {
 fn stage_tabs(app: &App, theme: Theme) -> Line<'static> {
     let mut spans = vec![Span::raw(" ")];
     for s in Stage::ALL {
-        let label = format!(" {} {} ", s.index() + 1, s.title());
+        let label = format!(" {} {} ", s.index() + 1, app.stage_title(s));
         spans.push(if s == app.stage {
             Span::styled(label, theme.selected())
         } else {

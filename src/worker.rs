@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
+use crate::corpus::SentenceTask;
 use crate::event::Event;
 use crate::model::{LossWeights, Params, checkpoint};
 use crate::tokenize::BertTokenizer;
@@ -27,6 +28,8 @@ pub enum Command {
     /// Multiply the peak learning rate.
     ScaleLr(f32),
     SetWeights(LossWeights),
+    /// Train the `[CLS]` head on another sentence objective (new pairs, same weights).
+    SetTask(SentenceTask),
     /// Fresh initial weights from this seed, step 0.
     Reset(u64),
     Save(PathBuf),
@@ -132,6 +135,11 @@ impl Worker {
             }
             Command::SetWeights(w) => {
                 t.tcfg.weights = w;
+                self.running
+            }
+            Command::SetTask(task) => {
+                t.set_task(task);
+                send(TrainEvent::Eval { step: t.step, stats: t.evaluate() });
                 self.running
             }
             Command::Reset(seed) => {

@@ -149,3 +149,50 @@ fn the_lesson_pane_at_both_sizes() {
         insta::assert_snapshot!(format!("lesson1_step2_{w}x{h}"), t.backend());
     }
 }
+
+/// The text of the whole screen, row by row.
+fn screen(t: &Terminal<TestBackend>) -> String {
+    let buf = t.backend().buffer();
+    (0..buf.area.height)
+        .map(|y| (0..buf.area.width).map(|x| buf[(x, y)].symbol().to_string()).collect::<String>())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `o` cycles NSP → SOP → none → NSP; under SOP stage 6 is the SOP head with InOrder /
+/// Swapped, and `x` swaps A and B and flips the label.
+#[test]
+fn o_switches_the_sentence_task_and_stage_6_follows() {
+    use bert_tutor::corpus::SentenceTask;
+    let mut app = app();
+    app.update(Action::GoStage(5));
+    assert_eq!(app.pair.task, SentenceTask::Nsp);
+    app.update(Action::CycleTask);
+    assert_eq!(app.pair.task, SentenceTask::Sop);
+    let t = draw(&app, 120, 40);
+    insta::assert_snapshot!("stage6_sop_120x40", t.backend());
+    let s = screen(&t);
+    for text in ["6 SOP head", "MLM + SOP", "P(InOrder)", "SOP loss = −log P(InOrder)", "(InOrder)"] {
+        assert!(s.contains(text), "{text:?} missing:\n{s}");
+    }
+    let (a, b) = (app.pair.a.clone(), app.pair.b.clone());
+    app.update(Action::SwapB);
+    assert_eq!((app.pair.a.clone(), app.pair.b.clone(), app.pair.label_name()), (b.clone(), a.clone(), "Swapped"));
+    let p_swapped = app.view.outputs.nsp_probs[[0, 1]];
+    let loss = app.view.outputs.nsp_loss;
+    assert!((loss + p_swapped.ln()).abs() < 1e-5, "the SOP loss is −log P(Swapped): {loss} vs {p_swapped}");
+    // none: the swapped pair is put back in order, and the total is the MLM loss alone.
+    app.update(Action::CycleTask);
+    assert_eq!(app.pair.task, SentenceTask::None);
+    assert_eq!((app.pair.a.clone(), app.pair.b.clone(), app.pair.label_name()), (a, b, "IsNext"));
+    let o = &app.view.outputs;
+    assert!((o.total_loss - o.mlm_loss).abs() < 1e-6, "task none: total {} = MLM {}", o.total_loss, o.mlm_loss);
+    app.update(Action::GoStage(6));
+    let s = screen(&draw(&app, 120, 40));
+    assert!(s.contains("MLM only (task none)"), "stage 7 names the loss:\n{s}");
+    app.update(Action::GoStage(5));
+    app.update(Action::CycleTask);
+    assert_eq!(app.pair.task, SentenceTask::Nsp);
+    let o = &app.view.outputs;
+    assert!((o.total_loss - o.mlm_loss - o.nsp_loss).abs() < 1e-5, "NSP: total = MLM + NSP again");
+}

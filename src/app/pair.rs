@@ -6,7 +6,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 use crate::batch::{Batch, Example};
-use crate::corpus::{IS_NEXT, NOT_NEXT};
+use crate::corpus::{IS_NEXT, SentenceTask};
 use crate::masking::{Action as MaskAction, MaskPlan, MaskedToken, Masker};
 use crate::model::embeddings::{self, EmbeddingRows};
 use crate::model::{self, BertConfig, LossWeights, Outputs, Params};
@@ -20,6 +20,9 @@ pub struct Pair {
     /// B before `x` swapped it for a random sentence, to swap back.
     pub real_b: Option<String>,
     pub label: u32,
+    /// Which sentence objective the label belongs to (NSP: IsNext / NotNext; SOP: InOrder /
+    /// Swapped).
+    pub task: SentenceTask,
     /// Typed by the learner: nobody knows whether B follows A, so the label is assumed.
     pub custom: bool,
     pub encoded: EncodedPair,
@@ -41,7 +44,7 @@ impl Pair {
         let encoded = tok.encode_pair(a, b, cfg.max_position_embeddings)?;
         let plan = masker.plan(&encoded.ids, &mut StdRng::seed_from_u64(mask_seed));
         let (a, b) = (a.trim().to_string(), b.trim().to_string());
-        Ok(Self { a, b, real_b: None, label, custom: false, encoded, plan, mask_seed })
+        Ok(Self { a, b, real_b: None, label, task: SentenceTask::Nsp, custom: false, encoded, plan, mask_seed })
     }
 
     pub fn remask(&mut self, masker: &Masker, seed: u64) {
@@ -71,8 +74,9 @@ impl Pair {
         self.label == IS_NEXT
     }
 
+    /// The label's name under the pair's task.
     pub fn label_name(&self) -> &'static str {
-        if self.label == NOT_NEXT { "NotNext" } else { "IsNext" }
+        self.task.label_names()[usize::from(self.label != IS_NEXT)]
     }
 
     /// The single-sequence batch the model reads.

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::batch::{Batch, Example};
 use crate::cli::{EvalArgs, Inputs, NspLabel};
-use crate::corpus::{IS_NEXT, NOT_NEXT};
+use crate::corpus::{IS_NEXT, NOT_NEXT, SentenceTask};
 use crate::masking::MaskPlan;
 use crate::model::{self, Grads, LossWeights, checkpoint};
 use crate::tokenize::BertTokenizer;
@@ -30,7 +30,9 @@ pub fn run(inputs: &Inputs, args: &EvalArgs) -> Result<()> {
     let plan = MaskPlan::from_positions(&pair.ids, &args.mask, tok.special.mask);
     let batch = Batch::from_examples(&[Example::from_plan(plan, pair.segments.clone(), label)], tok.special.pad);
     model::check_batch(&cfg, &batch)?;
-    let w = LossWeights::default();
+    // `none` trains masked LM alone, so its total (and --grads) leaves the sentence head out.
+    let task = inputs.sentence_task;
+    let w = LossWeights { mlm: 1.0, nsp: if task.trains_head() { 1.0 } else { 0.0 } };
     let (out, cache) = model::forward(&params, &cfg, &batch, w, None::<&mut rand::rngs::StdRng>);
     if !out.total_loss.is_finite() {
         bail!(
@@ -44,7 +46,7 @@ pub fn run(inputs: &Inputs, args: &EvalArgs) -> Result<()> {
         model::backward(&params, &cfg, &batch, w, &out, &cache, &mut grads);
         checkpoint::write_tensors(path, &grads.named_values())?;
     }
-    let report = report(&tok, &pair.tokens, &batch, &out);
+    let report = report(&tok, &pair.tokens, &batch, &out, task);
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -66,7 +68,13 @@ fn check_positions(tok: &BertTokenizer, ids: &[u32], positions: &[usize]) -> Res
     Ok(())
 }
 
-fn report(tok: &BertTokenizer, tokens: &[String], batch: &Batch, out: &model::Outputs) -> serde_json::Value {
+fn report(
+    tok: &BertTokenizer,
+    tokens: &[String],
+    batch: &Batch,
+    out: &model::Outputs,
+    task: SentenceTask,
+) -> serde_json::Value {
     let predictions: Vec<_> = batch
         .mlm_rows
         .iter()
@@ -91,6 +99,11 @@ fn report(tok: &BertTokenizer, tokens: &[String], batch: &Batch, out: &model::Ou
         "mlm_token_losses": out.mlm_token_losses.to_vec(),
         "nsp_prob_is_next": out.nsp_probs[[0, 0]],
         "nsp_label": if batch.nsp_labels[0] == IS_NEXT { "is-next" } else { "not-next" },
+        "sentence_task": task,
+        "sentence_label": task.label_names()[batch.nsp_labels[0] as usize],
+        "sentence_label_names": task.label_names(),
+        "sentence_head": task.head(),
+        "sentence_head_trained": task.trains_head(),
         "predictions": predictions,
     })
 }
@@ -114,13 +127,25 @@ fn print_text(r: &serde_json::Value) {
             top.join(", ")
         );
     }
+    let names: Vec<&str> =
+        r["sentence_label_names"].as_array().into_iter().flatten().filter_map(|t| t.as_str()).collect();
+    let (first, head) = (names.first().copied().unwrap_or("IsNext"), r["sentence_head"].as_str().unwrap_or("NSP"));
     println!(
-        "P(IsNext) = {:.4}  (label {})",
+        "P({first}) = {:.4}  (label {})",
         r["nsp_prob_is_next"].as_f64().unwrap_or(0.0),
-        r["nsp_label"].as_str().unwrap_or("?")
+        r["sentence_label"].as_str().unwrap_or("?")
     );
+    if r["sentence_head_trained"].as_bool() == Some(false) {
+        println!(
+            "MLM loss {:.4} = total {:.4}  (sentence task none: the {head} loss {:.4} is not part of it)",
+            r["mlm_loss"].as_f64().unwrap_or(0.0),
+            r["total_loss"].as_f64().unwrap_or(0.0),
+            r["nsp_loss"].as_f64().unwrap_or(0.0)
+        );
+        return;
+    }
     println!(
-        "MLM loss {:.4} + NSP loss {:.4} = total {:.4}",
+        "MLM loss {:.4} + {head} loss {:.4} = total {:.4}",
         r["mlm_loss"].as_f64().unwrap_or(0.0),
         r["nsp_loss"].as_f64().unwrap_or(0.0),
         r["total_loss"].as_f64().unwrap_or(0.0)

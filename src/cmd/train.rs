@@ -11,9 +11,10 @@ use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::{Inputs, TrainArgs};
+use crate::data::PairConfig;
 use crate::model::checkpoint;
 use crate::optim::Schedule;
-use crate::train::{StepStats, TrainConfig, Trainer};
+use crate::train::{EvalStats, StepStats, TrainConfig, Trainer};
 
 pub fn run(inputs: &Inputs, args: &TrainArgs) -> Result<()> {
     if !(args.lr.is_finite() && args.lr > 0.0 && args.lr <= 1.0) {
@@ -22,13 +23,19 @@ pub fn run(inputs: &Inputs, args: &TrainArgs) -> Result<()> {
     if args.steps == 0 {
         anyhow::bail!("--steps 0 trains nothing: give at least 1");
     }
+    if args.max_seq_length < 8 {
+        anyhow::bail!(
+            "--max-seq-length {} is too short for [CLS] A [SEP] B [SEP]: give at least 8",
+            args.max_seq_length
+        );
+    }
     let tok = super::load_tokenizer(inputs)?;
     let corpus = super::load_corpus(inputs, &tok)?;
-    let (cfg, params) = super::load_model(inputs, &tok)?;
-    let warmup = (args.steps / 10).clamp(1, 500);
+    let (cfg, params) = super::load_model_shaped(inputs, &tok, &args.shape, args.max_seq_length)?;
     let tcfg = TrainConfig {
         batch_size: args.batch.max(1),
-        schedule: Schedule { peak: args.lr, warmup, total: args.steps, floor: 0.0 },
+        pair: PairConfig { max_seq_length: args.max_seq_length, task: inputs.sentence_task, ..PairConfig::default() },
+        schedule: Schedule { peak: args.lr, warmup: args.warmup.min(args.steps), total: args.steps, floor: 0.0 },
         seed: inputs.seed,
         ..TrainConfig::default()
     };
@@ -37,12 +44,15 @@ pub fn run(inputs: &Inputs, args: &TrainArgs) -> Result<()> {
     let flag = stop.clone();
     ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst)).context("cannot install the Ctrl-C handler")?;
 
+    // With --json, stdout carries only the JSON lines; the rest goes to stderr.
+    let say = |line: String| if args.json { eprintln!("{line}") } else { println!("{line}") };
     let e = trainer.evaluate();
     let (train_docs, held_docs) = trainer.corpus().split();
     let v = trainer.cfg.vocab_size as f32;
-    println!(
-        "step 0: MLM loss {:.3} (ln V = ln {} = {:.3}), NSP loss {:.3} (ln 2 = {:.3}); held-out MLM top-1 {:.1}%, NSP {:.1}%; \
-         {} parameters, {} training / {} held-out documents ({} held-out pairs)",
+    let head = inputs.sentence_task.head();
+    say(format!(
+        "step 0: MLM loss {:.3} (ln V = ln {} = {:.3}), {head} loss {:.3} (ln 2 = {:.3}); held-out MLM top-1 {:.1}%, {head} {:.1}%; \
+         {} parameters, {} training / {} held-out documents ({} held-out pairs); sentence task {}",
         e.mlm_loss,
         v,
         v.ln(),
@@ -53,12 +63,23 @@ pub fn run(inputs: &Inputs, args: &TrainArgs) -> Result<()> {
         trainer.params.num_parameters(),
         train_docs.len(),
         held_docs.len(),
-        trainer.held_out_pairs()
-    );
-    println!(
-        "{:>6} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9}",
-        "step", "seconds", "train MLM", "train NSP", "held MLM", "MLM acc", "NSP acc"
-    );
+        trainer.held_out_pairs(),
+        inputs.sentence_task.name(),
+    ));
+    if args.json {
+        println!("{}", json_line(0, 0.0, None, &e));
+    } else {
+        println!(
+            "{:>6} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9}",
+            "step",
+            "seconds",
+            "train MLM",
+            format!("train {head}"),
+            "held MLM",
+            "MLM acc",
+            format!("{head} acc")
+        );
+    }
     let bar = std::io::stderr().is_terminal().then(|| {
         let bar = ProgressBar::new(args.steps as u64);
         bar.set_style(
@@ -79,11 +100,22 @@ pub fn run(inputs: &Inputs, args: &TrainArgs) -> Result<()> {
         if let Some(bar) = &bar {
             bar.set_position(trainer.step as u64);
             let last = window.last().copied().unwrap_or_default();
-            bar.set_message(format!("MLM {:.3}  NSP {:.3}", last.mlm_loss, last.nsp_loss));
+            bar.set_message(format!("MLM {:.3}  {head} {:.3}", last.mlm_loss, last.nsp_loss));
         }
         if trainer.step.is_multiple_of(args.eval_every.max(1)) || trainer.step == args.steps {
-            let line = report_line(&trainer, &window, start.elapsed().as_secs_f32());
+            let (n, secs) = (window.len().max(1) as f32, start.elapsed().as_secs_f32());
+            let train = (
+                window.iter().map(|s| s.mlm_loss).sum::<f32>() / n,
+                window.iter().map(|s| s.nsp_loss).sum::<f32>() / n,
+            );
+            let e = trainer.evaluate();
+            let line = if args.json {
+                json_line(trainer.step, secs, Some(train), &e).to_string()
+            } else {
+                report_line(trainer.step, secs, train, &e)
+            };
             match &bar {
+                Some(bar) if args.json => bar.suspend(|| println!("{line}")),
                 Some(bar) => bar.println(line),
                 None => println!("{line}"),
             }
@@ -97,7 +129,7 @@ pub fn run(inputs: &Inputs, args: &TrainArgs) -> Result<()> {
     checkpoint::save(&args.out, &trainer.cfg, &trainer.params, Some(&tok))?;
     match result {
         Ok(()) => {
-            println!("{why}saved step {} to {}", trainer.step, args.out.display());
+            say(format!("{why}saved step {} to {}", trainer.step, args.out.display()));
             Ok(())
         }
         Err(e) => Err(e.context(format!(
@@ -108,14 +140,10 @@ pub fn run(inputs: &Inputs, args: &TrainArgs) -> Result<()> {
     }
 }
 
-fn report_line(t: &Trainer, window: &[StepStats], secs: f32) -> String {
-    let n = window.len().max(1) as f32;
-    let mlm = window.iter().map(|s| s.mlm_loss).sum::<f32>() / n;
-    let nsp = window.iter().map(|s| s.nsp_loss).sum::<f32>() / n;
-    let e = t.evaluate();
+fn report_line(step: usize, secs: f32, (mlm, nsp): (f32, f32), e: &EvalStats) -> String {
     format!(
         "{:>6} {:>8.1} {:>9.3} {:>9.3} {:>9.3} {:>8.1}% {:>8.1}%",
-        t.step,
+        step,
         secs,
         mlm,
         nsp,
@@ -123,4 +151,19 @@ fn report_line(t: &Trainer, window: &[StepStats], secs: f32) -> String {
         100.0 * e.mlm_accuracy,
         100.0 * e.nsp_accuracy
     )
+}
+
+/// One evaluation as `train --json` prints it; accuracies are fractions, and the training
+/// losses (the mean since the last line) are null at step 0.
+pub fn json_line(step: usize, secs: f32, train: Option<(f32, f32)>, e: &EvalStats) -> serde_json::Value {
+    serde_json::json!({
+        "step": step,
+        "seconds": secs,
+        "train_mlm": train.map(|t| t.0),
+        "train_nsp": train.map(|t| t.1),
+        "heldout_mlm_loss": e.mlm_loss,
+        "heldout_mlm_top1": e.mlm_accuracy,
+        "heldout_nsp_acc": e.nsp_accuracy,
+        "heldout_nsp_loss": e.nsp_loss,
+    })
 }

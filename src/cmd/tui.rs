@@ -8,11 +8,13 @@ use crate::app::{App, Pair};
 use crate::cli::Inputs;
 use crate::corpus::IS_NEXT;
 use crate::optim::Schedule;
-use crate::train::{TrainConfig, Trainer};
+use crate::train::{RECOMMENDED, TrainConfig, Trainer};
 
-/// The TUI's schedule: warm up, decay over 10,000 steps, then hold 10% of the peak so an
-/// open-ended demo keeps learning.
-pub const TUI_SCHEDULE: Schedule = Schedule { peak: 2e-3, warmup: 200, total: 10_000, floor: 0.1 };
+/// The TUI's schedule: the recommended warm-up and peak (`train::RECOMMENDED`), decay over
+/// the recommended number of steps, then hold 10% of the peak so an open-ended demo keeps
+/// learning.
+pub const TUI_SCHEDULE: Schedule =
+    Schedule { peak: RECOMMENDED.peak_lr, warmup: RECOMMENDED.warmup, total: RECOMMENDED.steps, floor: 0.1 };
 
 pub fn run(inputs: &Inputs) -> Result<()> {
     let mut app = build(inputs)?;
@@ -46,7 +48,9 @@ pub fn attach_progress(app: &mut App) -> Result<()> {
 
 /// The trainer behind the TUI: the app's model and corpus, the TUI's schedule.
 pub fn trainer_for(app: &App, seed: u64) -> Result<Trainer> {
-    let tcfg = TrainConfig { schedule: TUI_SCHEDULE, seed, ..TrainConfig::default() };
+    let defaults = TrainConfig::default();
+    let pair = crate::data::PairConfig { task: app.pair.task, ..defaults.pair };
+    let tcfg = TrainConfig { schedule: TUI_SCHEDULE, seed, pair, ..defaults };
     Trainer::new(app.cfg.clone(), (*app.params).clone(), (*app.corpus).clone(), super::masker(&app.tok), tcfg)
 }
 
@@ -56,7 +60,8 @@ pub fn build(inputs: &Inputs) -> Result<App> {
     let corpus = super::load_corpus(inputs, &tok)?;
     let (cfg, params) = super::load_model(inputs, &tok)?;
     let masker = super::masker(&tok);
-    let pair = Pair::new(&tok, &cfg, &masker, crate::DEFAULT_A, crate::DEFAULT_B, IS_NEXT, inputs.seed)?;
+    let mut pair = Pair::new(&tok, &cfg, &masker, crate::DEFAULT_A, crate::DEFAULT_B, IS_NEXT, inputs.seed)?;
+    pair.task = inputs.sentence_task;
     let mut app = App::new(tok, Arc::new(corpus), cfg, Arc::new(params), pair, inputs.seed, None);
     match crate::lesson::load_bundled() {
         Ok(lessons) => app.lessons = lessons,

@@ -1,6 +1,7 @@
 //! Reading lesson files and checking them (`bert-tutor lesson --check`): every problem
 //! is reported as `file:line: what is wrong`, and nothing half-valid is loaded.
 
+use crate::corpus::SentenceTask;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -51,6 +52,7 @@ struct RawAction {
     stage: Option<String>,
     heads: Option<String>,
     steps: Option<i64>,
+    task: Option<String>,
     say: Option<String>,
 }
 
@@ -257,6 +259,12 @@ fn task(a: RawAction) -> Result<Task, String> {
             Some("nsp") => Heads::NspOnly,
             Some("both") => Heads::Both,
             _ => return Err("action heads needs heads = \"mlm\", \"nsp\" or \"both\"".into()),
+        }),
+        "sentence-task" => TaskKind::SentenceTask(match a.task.as_deref() {
+            Some("nsp") => SentenceTask::Nsp,
+            Some("sop") => SentenceTask::Sop,
+            Some("none") => SentenceTask::None,
+            _ => return Err("action sentence-task needs task = \"nsp\", \"sop\" or \"none\"".into()),
         }),
         "train" => match a.steps {
             Some(n @ 1..=2000) => TaskKind::Train(n as usize),

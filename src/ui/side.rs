@@ -15,6 +15,8 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     let inner = block.inner(area);
     block.render(area, buf);
     let o = &app.view.outputs;
+    // Under task none the sentence head is not trained: its loss is shown in brackets.
+    let head = if app.pair.task.trains_head() { app.head_name() } else { "(NSP)" };
     let scale = (app.cfg.vocab_size as f32).ln() + 1.0;
     let row = |name: &str, v: f32, c| {
         Line::from(vec![
@@ -25,21 +27,21 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     let mut lines = vec![
         Line::from(Span::styled(format!("this pair, step {}", app.view.step), theme.dim())),
         row("MLM", o.mlm_loss, theme::MLM),
-        row("NSP", o.nsp_loss, theme::NSP),
+        row(head, o.nsp_loss, theme::NSP),
         row("total", o.total_loss, theme::TOTAL),
         Line::default(),
     ];
     if let Some(s) = app.training.last {
         lines.push(Line::from(Span::styled(format!("last batch, step {}", s.step), theme.dim())));
         lines.push(row("MLM", s.mlm_loss, theme::MLM));
-        lines.push(row("NSP", s.nsp_loss, theme::NSP));
+        lines.push(row(head, s.nsp_loss, theme::NSP));
         lines.push(row("total", s.total_loss, theme::TOTAL));
         lines.push(Line::default());
     }
     if let Some((step, e)) = app.training.eval {
         lines.push(Line::from(Span::styled(format!("held-out, step {step}"), theme.dim())));
         lines.push(Line::from(format!("MLM top-1 {:>5.1}%", 100.0 * e.mlm_accuracy)));
-        lines.push(Line::from(format!("NSP       {:>5.1}%", 100.0 * e.nsp_accuracy)));
+        lines.push(Line::from(format!("{head:<9} {:>5.1}%", 100.0 * e.nsp_accuracy)));
     }
     let text_h = lines.len() as u16;
     Paragraph::new(lines).render(inner, buf);

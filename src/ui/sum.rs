@@ -24,6 +24,7 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     };
     let lit =
         |h: Head, style: ratatui::style::Style| if head == Some(h) { style.patch(theme.selected()) } else { style };
+    let head_name = app.head_name();
     let mut lines = vec![
         Line::from("BERT trains both heads at once on one loss: the sum of the two."),
         Line::default(),
@@ -36,7 +37,7 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
             }),
         ]),
         Line::from(vec![
-            Span::styled("NSP loss ", lit(Head::Nsp, theme.bold(theme::NSP))),
+            Span::styled(format!("{head_name} loss "), lit(Head::Nsp, theme.bold(theme::NSP))),
             Span::raw(format!("= −log P({}) = {:.4}", app.pair.label_name(), o.nsp_loss)),
         ]),
         Line::default(),
@@ -46,7 +47,7 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
                 theme.fg(theme::TOTAL),
             ),
             Span::styled(format!("{total:.4}"), lit(Head::Total, theme.bold(theme::TOTAL))),
-            Span::styled(format!("   ({})", app.training.heads.label()), theme.dim()),
+            Span::styled(format!("   ({})", app.loss_label()), theme.dim()),
         ]),
         Line::default(),
         Line::from(vec![
@@ -54,13 +55,13 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
             Span::styled(bar(share(m), 40), theme.fg(theme::MLM)),
         ]),
         Line::from(vec![
-            Span::raw(format!("NSP share {:>5.1}% ", 100.0 * share(n))),
+            Span::raw(format!("{head_name} share {:>5.1}% ", 100.0 * share(n))),
             Span::styled(bar(share(n), 40), theme.fg(theme::NSP)),
         ]),
         Line::default(),
         Line::from(Span::styled(
             format!(
-                "Untrained, a head is a uniform guess: MLM ≈ ln {} = {:.3}, NSP ≈ ln 2 = {:.3}.",
+                "Untrained, a head is a uniform guess: MLM ≈ ln {} = {:.3}, {head_name} ≈ ln 2 = {:.3}.",
                 app.cfg.vocab_size,
                 (app.cfg.vocab_size as f32).ln(),
                 2f32.ln()
@@ -70,7 +71,7 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     ];
     if let Some(s) = app.training.last {
         lines.push(Line::from(format!(
-            "Last training batch (step {}): MLM {:.3} + NSP {:.3} = {:.3}",
+            "Last training batch (step {}): MLM {:.3} + {head_name} {:.3} = {:.3}",
             s.step, s.mlm_loss, s.nsp_loss, s.total_loss
         )));
     }

@@ -20,20 +20,21 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
 
 fn stat_lines(app: &App, theme: Theme) -> Vec<Line<'static>> {
     let t = &app.training;
+    let head = app.head_name();
     let lr = t.last.map_or(0.0, |s| s.lr);
     let mut first = format!(
         "step {}  ·  {:.1} steps/s  ·  lr now {lr:.2e} (peak {:.1e})  ·  {}",
         t.step,
         t.steps_per_sec,
         t.peak_lr,
-        t.heads.label()
+        app.loss_label()
     );
     if let Some(s) = t.last {
         first.push_str(&format!("  ·  grad norm {:.2}", s.grad_norm));
     }
     let held = match t.eval {
         Some((step, e)) => format!(
-            "held-out (step {step}): MLM top-1 {:.1}%  NSP {:.1}%  ·  MLM loss {:.3}  NSP loss {:.3}",
+            "held-out (step {step}): MLM top-1 {:.1}%  {head} {:.1}%  ·  MLM loss {:.3}  {head} loss {:.3}",
             100.0 * e.mlm_accuracy,
             100.0 * e.nsp_accuracy,
             e.mlm_loss,
@@ -46,7 +47,7 @@ fn stat_lines(app: &App, theme: Theme) -> Vec<Line<'static>> {
         Line::from(held),
         Line::from(vec![
             Span::styled("── MLM ", theme.fg(theme::MLM)),
-            Span::styled("── NSP ", theme.fg(theme::NSP)),
+            Span::styled(format!("── {head} "), theme.fg(theme::NSP)),
             Span::styled("── total ", theme.fg(theme::TOTAL)),
             Span::styled("(running means over batches)  ", theme.dim()),
             Span::styled("•• this pair's total", theme.fg(theme::GOOD)),
@@ -68,7 +69,7 @@ fn curves(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     let y_max = total.iter().chain(&pair).map(|p| p.1).fold((app.cfg.vocab_size as f64).ln() + 1.0, f64::max).ceil();
     let datasets = vec![
         line("MLM", &mlm, theme.fg(theme::MLM)),
-        line("NSP", &nsp, theme.fg(theme::NSP)),
+        line(app.head_name(), &nsp, theme.fg(theme::NSP)),
         line("total", &total, theme.fg(theme::TOTAL)),
         Dataset::default()
             .name("pair")
