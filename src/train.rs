@@ -38,7 +38,7 @@ pub struct Recipe {
     pub max_seq_length: usize,
 }
 
-pub const RECOMMENDED: Recipe = Recipe { steps: 6000, peak_lr: 2e-3, warmup: 300, batch: 32, max_seq_length: 64 };
+pub const RECOMMENDED: Recipe = Recipe { steps: 1700, peak_lr: 2e-3, warmup: 200, batch: 32, max_seq_length: 128 };
 
 impl Recipe {
     /// Warm-up, then linear decay to `floor · peak` at `total`.

@@ -64,7 +64,7 @@ pub enum TrainEvent {
 
 /// How often snapshots and held-out evaluations go out.
 const SNAPSHOT_EVERY: Duration = Duration::from_millis(200);
-const EVAL_EVERY_STEPS: usize = 250;
+pub const EVAL_EVERY_STEPS: usize = 250;
 
 /// Starts the trainer thread; the handle joins it after `Command::Stop`.
 pub fn spawn(

@@ -119,8 +119,19 @@ fn do_task(app: &mut App, trainer: &mut bert_tutor::train::Trainer, kind: TaskKi
                 }
             }
         }
+        TaskKind::SentenceTask(t) => {
+            for _ in 0..3 {
+                app.update(Action::CycleTask);
+                if app.pair.task == t {
+                    break;
+                }
+            }
+        }
         TaskKind::Train(n) => {
             trainer.tcfg.weights = app.training.heads.weights();
+            if trainer.tcfg.pair.task != app.pair.task {
+                trainer.set_task(app.pair.task);
+            }
             for _ in 0..n {
                 app.on_train(TrainEvent::Step(trainer.train_step().unwrap()));
             }
@@ -144,7 +155,17 @@ fn every_lesson_walks_through_the_tui_and_progress_is_saved() {
     let path = state.join("progress.json");
     let mut app = bert_tutor::cmd::tui::build(&Inputs::default()).unwrap();
     app.progress_path = Some(path.clone());
-    let mut trainer = bert_tutor::cmd::tui::trainer_for(&app, 0).unwrap();
+    // The walk-through only needs the app to see training steps: 32-token pairs keep its
+    // 1,250 steps quick (the TUI's own trainer reads 128-token pairs).
+    let defaults = bert_tutor::train::TrainConfig::default();
+    let tcfg = bert_tutor::train::TrainConfig {
+        pair: bert_tutor::data::PairConfig { max_seq_length: 32, ..defaults.pair },
+        schedule: bert_tutor::cmd::tui::TUI_SCHEDULE,
+        ..defaults
+    };
+    let (params, corpus) = ((*app.params).clone(), (*app.corpus).clone());
+    let masker = bert_tutor::cmd::masker(&app.tok);
+    let mut trainer = bert_tutor::train::Trainer::new(app.cfg.clone(), params, corpus, masker, tcfg).unwrap();
     let total_steps: usize = app.lessons.iter().map(|l| l.steps.len()).sum();
     for i in 0..app.lessons.len() {
         app.open_lesson(i, 0);

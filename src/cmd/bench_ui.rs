@@ -1,7 +1,8 @@
 //! `bert-tutor bench --ui`: what the TUI costs training, and how fast it answers.
 //! Trains the default model headless for a while, then again with the real event loop
 //! drawing the 120×40 screen (into ratatui's off-screen `TestBackend`, so no terminal
-//! I/O is timed) while a key arrives every 250 ms.
+//! I/O is timed) while a key arrives every 250 ms. Both halves include the held-out
+//! evaluations the trainer thread runs (at the start and every 250 steps).
 
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -24,9 +25,15 @@ pub fn run(seconds: f64, as_json: bool) -> Result<()> {
 
     let app = super::tui::build(&inputs)?;
     let mut trainer = super::tui::trainer_for(&app, 0)?;
+    // The same work the trainer thread does beside its steps: a held-out evaluation at the
+    // start and every EVAL_EVERY_STEPS steps, so the two halves differ only by the TUI.
     let start = Instant::now();
+    trainer.evaluate();
     while start.elapsed() < span {
         trainer.train_step()?;
+        if trainer.step.is_multiple_of(worker::EVAL_EVERY_STEPS) {
+            trainer.evaluate();
+        }
     }
     let headless = trainer.step as f64 / start.elapsed().as_secs_f64();
 

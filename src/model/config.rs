@@ -51,7 +51,7 @@ impl Default for BertConfig {
             hidden_act: Activation::Gelu,
             hidden_dropout_prob: 0.1,
             attention_probs_dropout_prob: 0.1,
-            max_position_embeddings: 64,
+            max_position_embeddings: 128,
             type_vocab_size: 2,
             initializer_range: 0.02,
             layer_norm_eps: 1e-12,
