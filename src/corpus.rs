@@ -149,10 +149,7 @@ pub fn create_instances_from_document<R: rand::Rng>(
 ) -> Vec<PairInstance> {
     let document = &docs[pool[doc]];
     let max_num_tokens = max_seq_length - 3;
-    let mut target = max_num_tokens;
-    if rng.random::<f64>() < short_seq_prob {
-        target = rng.random_range(2..=max_num_tokens);
-    }
+    let target = target_seq_length(max_num_tokens, short_seq_prob, rng);
     let mut instances = Vec::new();
     let mut chunk: Vec<&Vec<u32>> = Vec::new();
     let mut chunk_len = 0;
@@ -199,6 +196,13 @@ pub fn create_instances_from_document<R: rand::Rng>(
         i += 1;
     }
     instances
+}
+
+/// The chunk length a document's pairs aim for: the whole `max_num_tokens`, or with
+/// probability `short_seq_prob` a random shorter one (create_pretraining_data.py
+/// `target_seq_length`), so some pairs are short, as fine-tuning inputs often are.
+pub fn target_seq_length<R: rand::Rng>(max_num_tokens: usize, short_seq_prob: f64, rng: &mut R) -> usize {
+    if rng.random::<f64>() < short_seq_prob { rng.random_range(2..=max_num_tokens) } else { max_num_tokens }
 }
 
 /// create_pretraining_data.py `truncate_seq_pair`: while too long, trim the longer side

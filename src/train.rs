@@ -119,12 +119,11 @@ impl Trainer {
                 cfg.max_position_embeddings
             );
         }
-        let (train, held) = corpus.split();
-        let eval = held_out_batches(&corpus, held, tcfg.pair, &masker, 64);
+        let (stream, eval) = pair_data(&corpus, tcfg.pair, &masker);
         Ok(Self {
             learner: Learner::new(&cfg, tcfg.threads),
             last_good: (0, params.clone()),
-            stream: Stream::new(train, tcfg.pair),
+            stream,
             rng: StdRng::seed_from_u64(tcfg.seed),
             step: 0,
             cfg,
@@ -168,9 +167,7 @@ impl Trainer {
     /// held-out set of that task; the weights and optimizer state stay.
     pub fn set_task(&mut self, task: SentenceTask) {
         self.tcfg.pair.task = task;
-        let (train, held) = self.corpus.split();
-        self.stream = Stream::new(train, self.tcfg.pair);
-        self.eval = held_out_batches(&self.corpus, held, self.tcfg.pair, &self.masker, 64);
+        (self.stream, self.eval) = pair_data(&self.corpus, self.tcfg.pair, &self.masker);
     }
 
     /// Starts over from `params`: step 0, fresh optimizer moments.
@@ -193,6 +190,13 @@ impl Trainer {
     pub fn masker(&self) -> &Masker {
         &self.masker
     }
+}
+
+/// The training stream (training documents) and the fixed held-out batches (held-out
+/// documents) for one pair setting.
+fn pair_data(corpus: &Corpus, pair: PairConfig, masker: &Masker) -> (Stream, Vec<Batch>) {
+    let (train, held) = corpus.split();
+    (Stream::new(train, pair), held_out_batches(corpus, held, pair, masker, 64))
 }
 
 /// Losses and accuracies of `p` over fixed batches (no dropout): MLM over every masked

@@ -157,15 +157,10 @@ fn every_lesson_walks_through_the_tui_and_progress_is_saved() {
     app.progress_path = Some(path.clone());
     // The walk-through only needs the app to see training steps: 32-token pairs keep its
     // 1,250 steps quick (the TUI's own trainer reads 128-token pairs).
-    let defaults = bert_tutor::train::TrainConfig::default();
-    let tcfg = bert_tutor::train::TrainConfig {
-        pair: bert_tutor::data::PairConfig { max_seq_length: 32, ..defaults.pair },
-        schedule: bert_tutor::cmd::tui::TUI_SCHEDULE,
-        ..defaults
-    };
-    let (params, corpus) = ((*app.params).clone(), (*app.corpus).clone());
-    let masker = bert_tutor::cmd::masker(&app.tok);
-    let mut trainer = bert_tutor::train::Trainer::new(app.cfg.clone(), params, corpus, masker, tcfg).unwrap();
+    let tui = bert_tutor::cmd::tui::train_config(&app, 0);
+    let pair = bert_tutor::data::PairConfig { max_seq_length: 32, ..tui.pair };
+    let tcfg = bert_tutor::train::TrainConfig { pair, ..tui };
+    let mut trainer = bert_tutor::cmd::tui::trainer_with(&app, tcfg).unwrap();
     let total_steps: usize = app.lessons.iter().map(|l| l.steps.len()).sum();
     for i in 0..app.lessons.len() {
         app.open_lesson(i, 0);

@@ -13,9 +13,8 @@ fn trainer(seed: u64) -> Trainer {
 /// The TUI's trainer with 16 pairs a batch instead of 32, to halve the test's time.
 fn half_batch_trainer(seed: u64) -> Trainer {
     let app = bert_tutor::cmd::tui::build(&Inputs { seed, ..Inputs::default() }).unwrap();
-    let tcfg = TrainConfig { batch_size: 16, ..bert_tutor::cmd::tui::trainer_for(&app, seed).unwrap().tcfg };
-    let masker = bert_tutor::cmd::masker(&app.tok);
-    Trainer::new(app.cfg.clone(), (*app.params).clone(), (*app.corpus).clone(), masker, tcfg).unwrap()
+    let tcfg = TrainConfig { batch_size: 16, ..bert_tutor::cmd::tui::train_config(&app, seed) };
+    bert_tutor::cmd::tui::trainer_with(&app, tcfg).unwrap()
 }
 
 fn run(t: &mut Trainer, steps: usize) -> Vec<StepStats> {

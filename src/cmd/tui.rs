@@ -48,9 +48,18 @@ pub fn attach_progress(app: &mut App) -> Result<()> {
 
 /// The trainer behind the TUI: the app's model and corpus, the TUI's schedule.
 pub fn trainer_for(app: &App, seed: u64) -> Result<Trainer> {
+    trainer_with(app, train_config(app, seed))
+}
+
+/// The TUI's training settings: the recommended ones, the TUI's schedule, the app's task.
+pub fn train_config(app: &App, seed: u64) -> TrainConfig {
     let defaults = TrainConfig::default();
     let pair = crate::data::PairConfig { task: app.pair.task, ..defaults.pair };
-    let tcfg = TrainConfig { schedule: TUI_SCHEDULE, seed, pair, ..defaults };
+    TrainConfig { schedule: TUI_SCHEDULE, seed, pair, ..defaults }
+}
+
+/// A trainer on the app's model and corpus with the given settings.
+pub fn trainer_with(app: &App, tcfg: TrainConfig) -> Result<Trainer> {
     Trainer::new(app.cfg.clone(), (*app.params).clone(), (*app.corpus).clone(), super::masker(&app.tok), tcfg)
 }
 

@@ -112,10 +112,7 @@ pub fn create_sop_instances_from_document<R: rand::Rng>(
     rng: &mut R,
 ) -> Vec<PairInstance> {
     let max_num_tokens = max_seq_length - 3;
-    let mut target = max_num_tokens;
-    if rng.random::<f64>() < short_seq_prob {
-        target = rng.random_range(2..=max_num_tokens);
-    }
+    let target = super::target_seq_length(max_num_tokens, short_seq_prob, rng);
     let mut instances = Vec::new();
     let mut chunk: Vec<&Vec<u32>> = Vec::new();
     let mut chunk_len = 0;
