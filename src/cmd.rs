@@ -1,7 +1,9 @@
-//! The subcommands, one file each, and the loading they share.
+//! The command line: its clap types (`cli`), one file per subcommand, and the loading they
+//! share. Nothing else in the crate imports `cmd`.
 
 pub mod bench;
 pub mod bench_ui;
+pub mod cli;
 pub mod compare;
 pub mod eval;
 pub mod inspect;
@@ -14,11 +16,10 @@ use anyhow::{Result, bail};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
-use crate::cli::{Cli, Command, Inputs, ShapeArgs, VocabAction};
-use crate::corpus::Corpus;
-use crate::masking::Masker;
+use crate::cmd::cli::{Cli, Command, Inputs, ShapeArgs, VocabAction};
 use crate::model::{BertConfig, Params, checkpoint};
-use crate::tokenize::BertTokenizer;
+use crate::text::corpus::Corpus;
+use crate::text::tokenize::BertTokenizer;
 
 /// Runs what the command line asked for.
 pub fn run(cli: Cli) -> Result<()> {
@@ -36,7 +37,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 Some(p) => {
                     std::fs::read_to_string(p).map_err(|e| anyhow::anyhow!("corpus file {}: {e}", p.display()))?
                 }
-                None => crate::corpus::DEFAULT_CORPUS.to_string(),
+                None => crate::text::corpus::DEFAULT_CORPUS.to_string(),
             };
             println!("{}", vocab::build(&text, &out, size, vocab::DEFAULT_MIN_FREQUENCY)?);
             Ok(())
@@ -113,10 +114,4 @@ pub fn load_model_shaped(
     cfg.validate()?;
     let params = Params::init(&cfg, &mut StdRng::seed_from_u64(inputs.seed));
     Ok((cfg, params))
-}
-
-/// A masker for the tokenizer's vocabulary.
-pub fn masker(tok: &BertTokenizer) -> Masker {
-    let continuation = (0..tok.vocab_size() as u32).map(|id| tok.token(id).starts_with("##")).collect();
-    Masker::new(tok.special, continuation)
 }

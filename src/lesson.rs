@@ -7,8 +7,9 @@
 pub mod check;
 pub mod progress;
 pub mod runner;
+pub mod stage;
 
-use crate::app::{Heads, Stage};
+use stage::{Heads, Stage};
 
 mod bundled {
     include!(concat!(env!("OUT_DIR"), "/lessons.rs"));
@@ -85,7 +86,7 @@ pub enum TaskKind {
     /// Train this many more steps.
     Train(usize),
     /// Switch the sentence objective to this one (the `o` key).
-    SentenceTask(crate::corpus::SentenceTask),
+    SentenceTask(crate::text::corpus::SentenceTask),
 }
 
 impl TaskKind {

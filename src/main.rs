@@ -6,7 +6,7 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     bert_tutor::process::configure();
-    let cli = bert_tutor::cli::Cli::parse();
+    let cli = bert_tutor::cmd::cli::Cli::parse();
     match bert_tutor::cmd::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

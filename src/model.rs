@@ -2,7 +2,7 @@
 //!
 //! Data flows embeddings → L encoder layers → two heads → two losses; [`forward`] keeps
 //! every layer's cache and [`backward`] walks the same path in reverse, adding into a
-//! [`Grads`] shaped like the [`Params`]. The optimizer lives elsewhere (`optim.rs`).
+//! [`Grads`] shaped like the [`Params`]. The optimizer lives elsewhere (`train/optim.rs`).
 
 pub mod activation;
 pub mod attention;
@@ -26,7 +26,7 @@ use rand::rngs::StdRng;
 pub use config::{Activation, BertConfig};
 pub use params::{Grads, Params};
 
-use crate::batch::Batch;
+use crate::text::batch::Batch;
 use attention::Shape;
 
 /// λ_MLM and λ_NSP: total = λ_MLM · MLM + λ_NSP · NSP. Setting one to 0 switches a head off.

@@ -1,5 +1,11 @@
-//! Running the TUI: terminal set-up and restore, the trainer thread, and the loop that
-//! drains the one event channel and redraws at a steady frame rate.
+//! The screen: app state and the one place it changes (`app`), keys to actions (`action`),
+//! the one event channel (`event`), one pure view per stage (`ui`), and below, the loop that
+//! sets up and restores the terminal, runs the trainer thread and redraws at a steady rate.
+
+pub mod action;
+pub mod app;
+pub mod event;
+pub mod ui;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -11,10 +17,9 @@ use ratatui::Terminal;
 use ratatui::backend::Backend;
 use ratatui::crossterm::event::Event as TermEvent;
 
-use crate::action;
-use crate::app::App;
-use crate::event::{self, Event};
-use crate::worker::{self, Command};
+use crate::train::worker::{self, Command};
+use app::App;
+use event::Event;
 
 /// Time between frames: 20 frames a second, however fast training runs.
 const FRAME: Duration = Duration::from_millis(50);

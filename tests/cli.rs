@@ -382,7 +382,7 @@ fn eval_with_few_positions_truncates_and_never_panics() {
     use bert_tutor::model::{BertConfig, Params, checkpoint};
     use rand::SeedableRng;
     let dir = TempDir::new("four-positions");
-    let tok = bert_tutor::tokenize::BertTokenizer::bundled().unwrap();
+    let tok = bert_tutor::text::tokenize::BertTokenizer::bundled().unwrap();
     let four = BertConfig { max_position_embeddings: 4, ..BertConfig::for_vocab(tok.vocab_size()) };
     assert!(four.validate().is_err(), "4 positions cannot hold [CLS] a [SEP] b [SEP]");
     let cfg = BertConfig { max_position_embeddings: 8, ..BertConfig::for_vocab(tok.vocab_size()) };
@@ -420,7 +420,7 @@ fn eval_of_a_nan_checkpoint_is_an_error() {
     use bert_tutor::model::{BertConfig, Params, checkpoint};
     use rand::SeedableRng;
     let dir = TempDir::new("nan-weights");
-    let tok = bert_tutor::tokenize::BertTokenizer::bundled().unwrap();
+    let tok = bert_tutor::text::tokenize::BertTokenizer::bundled().unwrap();
     let cfg = BertConfig::for_vocab(tok.vocab_size());
     let mut params = Params::init(&cfg, &mut rand::rngs::StdRng::seed_from_u64(0));
     for (_, mut t) in params.tensors_mut() {

@@ -40,7 +40,7 @@ fn ok(args: &[&str]) -> (String, String) {
 
 /// The first 60 documents of the bundled corpus: 54 to train on, 6 held out.
 fn small_corpus(dir: &TempDir) -> String {
-    let docs: Vec<&str> = bert_tutor::corpus::DEFAULT_CORPUS.split("\n\n").take(60).collect();
+    let docs: Vec<&str> = bert_tutor::text::corpus::DEFAULT_CORPUS.split("\n\n").take(60).collect();
     let path = dir.path("corpus.txt");
     std::fs::write(&path, docs.join("\n\n")).unwrap();
     path

@@ -6,8 +6,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use bert_tutor::corpus::{Corpus, DEFAULT_CORPUS};
-use bert_tutor::tokenize::BertTokenizer;
+use bert_tutor::text::corpus::{Corpus, DEFAULT_CORPUS};
+use bert_tutor::text::tokenize::BertTokenizer;
 
 fn words(s: &str) -> Vec<String> {
     s.split(|c: char| !(c.is_ascii_alphanumeric() || c == '\''))

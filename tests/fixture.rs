@@ -8,8 +8,8 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use bert_tutor::batch::Batch;
 use bert_tutor::model::{self, Grads, LossWeights, checkpoint};
+use bert_tutor::text::batch::Batch;
 
 type Tensors = HashMap<String, (Vec<usize>, Vec<f32>)>;
 
@@ -114,7 +114,7 @@ fn adamw_trajectory_matches_pytorch() {
     let r = reference();
     let batch = batch_from(&r);
     let w = LossWeights::default();
-    let mut opt = bert_tutor::optim::AdamW::new(&cfg);
+    let mut opt = bert_tutor::train::optim::AdamW::new(&cfg);
     let mut grads = Grads::zeros(&cfg);
     let expected = &r["adamw_losses"].1;
     for (step, &theirs) in expected.iter().enumerate() {

@@ -9,13 +9,13 @@
 //!
 //! Run with `cargo test --test gradcheck -- --nocapture` to see the error of every tensor.
 
-use bert_tutor::batch::Batch;
 use bert_tutor::model::activation::tanh_backward;
 use bert_tutor::model::attention::{self, Shape};
 use bert_tutor::model::params::{LayerParams, Linear, Norm, standard_normal};
 use bert_tutor::model::{
     self, Activation, BertConfig, Grads, LossWeights, Outputs, Params, embeddings, encoder, feed_forward, heads, loss,
 };
+use bert_tutor::text::batch::Batch;
 use ndarray::{Array1, Array2, ArrayD, ArrayViewMutD, Axis};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};

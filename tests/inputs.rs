@@ -7,13 +7,13 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use bert_tutor::batch::{Batch, Example, layout};
 use bert_tutor::cmd::vocab::{sentences, unk_rate};
-use bert_tutor::corpus::{
+use bert_tutor::text::batch::{Batch, Example, layout};
+use bert_tutor::text::corpus::{
     Corpus, DEFAULT_CORPUS, IS_NEXT, NOT_NEXT, PairInstance, create_instances_from_document, truncate_seq_pair,
 };
-use bert_tutor::masking::{Action, MaskPlan, Masker, Strategy, round_half_even};
-use bert_tutor::tokenize::{BertTokenizer, truncated_lengths};
+use bert_tutor::text::masking::{Action, MaskPlan, Masker, Strategy, round_half_even};
+use bert_tutor::text::tokenize::{BertTokenizer, truncated_lengths};
 use bert_tutor::{DEFAULT_A, DEFAULT_B};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -127,7 +127,7 @@ fn malformed_tokenizer_json_is_an_error_naming_it() {
     let file = write_temp("malformed-tokenizer.json", r#"{"not": "a tokenizer"}"#);
     let msg = err_text(BertTokenizer::from_path(&file.0));
     assert!(msg.contains(&file.0.display().to_string()), "{msg}");
-    let file = write_temp("truncated-tokenizer.json", &bert_tutor::tokenize::DEFAULT_TOKENIZER_JSON[..1000]);
+    let file = write_temp("truncated-tokenizer.json", &bert_tutor::text::tokenize::DEFAULT_TOKENIZER_JSON[..1000]);
     let msg = err_text(BertTokenizer::from_path(&file.0));
     assert!(msg.contains(&file.0.display().to_string()), "{msg}");
 }
@@ -412,10 +412,10 @@ fn nsp_labels_are_balanced() {
     let (instances, seeds) = nsp_instances(&corpus, 8_000);
     let raw = instances.iter().filter(|(_, i)| i.nsp_label == NOT_NEXT).count() as f64 / instances.len() as f64;
     // The reference makes every one-sentence chunk NotNext: ~61% on this corpus' short
-    // documents. A training pass is balanced by bert_tutor::corpus::balance_nsp.
+    // documents. A training pass is balanced by bert_tutor::text::corpus::balance_nsp.
     assert!(raw > 0.55, "the reference's own imbalance on short documents: {:.2}%", 100.0 * raw);
     let mut pairs: Vec<PairInstance> = instances.into_iter().map(|(_, p)| p).collect();
-    bert_tutor::corpus::balance_nsp(&mut pairs, &mut StdRng::seed_from_u64(0));
+    bert_tutor::text::corpus::balance_nsp(&mut pairs, &mut StdRng::seed_from_u64(0));
     let not_next = pairs.iter().filter(|i| i.nsp_label == NOT_NEXT).count();
     let share = not_next as f64 / pairs.len() as f64;
     println!(
@@ -574,7 +574,7 @@ impl Tally {
 
 #[test]
 fn count_to_predict_is_pythons_round_capped() {
-    let m = bert_tutor::cmd::masker(&tok());
+    let m = Masker::for_tokenizer(&tok());
     assert_eq!(m.count_to_predict(11), 2, "round(1.65) = 2");
     assert_eq!(m.count_to_predict(30), 4, "round(4.5) = 4, banker's rounding");
     assert_eq!(m.count_to_predict(10), 2, "round(1.5) = 2");
@@ -594,7 +594,7 @@ fn same_seed_same_plan_and_seeds_differ() {
     let mut rng = StdRng::seed_from_u64(1);
     let ids = random_layout(&tok, 40, &mut rng);
     for strategy in [Strategy::Fixed, Strategy::WholeWord, Strategy::Bernoulli] {
-        let mut m = bert_tutor::cmd::masker(&tok);
+        let mut m = Masker::for_tokenizer(&tok);
         m.strategy = strategy;
         for seed in 0..20 {
             let p1 = m.plan(&ids, &mut StdRng::seed_from_u64(seed));
@@ -618,7 +618,7 @@ fn same_seed_same_plan_and_seeds_differ() {
 #[test]
 fn fixed_strategy_statistics() {
     let tok = tok();
-    let mut m = bert_tutor::cmd::masker(&tok);
+    let mut m = Masker::for_tokenizer(&tok);
     m.strategy = Strategy::Fixed;
     let mut rng = StdRng::seed_from_u64(2024);
     let mut t = Tally::default();
@@ -640,7 +640,7 @@ fn fixed_strategy_statistics() {
 fn bernoulli_strategy_statistics() {
     let tok = tok();
     let s = tok.special;
-    let mut m = bert_tutor::cmd::masker(&tok);
+    let mut m = Masker::for_tokenizer(&tok);
     m.strategy = Strategy::Bernoulli;
     let mut rng = StdRng::seed_from_u64(99);
     let excluded = |id: u32| s.is_structural(id) || id == s.unk || id == s.mask;
@@ -675,7 +675,7 @@ fn special_tokens_are_never_chosen() {
     let s = tok.special;
     let mut rng = StdRng::seed_from_u64(5);
     for strategy in [Strategy::Fixed, Strategy::WholeWord, Strategy::Bernoulli] {
-        let mut m = bert_tutor::cmd::masker(&tok);
+        let mut m = Masker::for_tokenizer(&tok);
         m.strategy = strategy;
         for _ in 0..3000 {
             // Short sequences (down to 1 candidate) with padding: specials are a large share.
@@ -728,7 +728,7 @@ fn whole_word_masking_keeps_words_together() {
     println!("whole-word: {} multi-piece words in the corpus, {three_or_more} with 3+ pieces", words.len());
     assert!(words.len() >= 50, "{} multi-piece words", words.len());
     let single: Vec<u32> = ["dog", "cat", "the", "is", "ball"].iter().map(|w| tok.token_id(w).unwrap()).collect();
-    let mut m = bert_tutor::cmd::masker(&tok);
+    let mut m = Masker::for_tokenizer(&tok);
     m.strategy = Strategy::WholeWord;
     let mut rng = StdRng::seed_from_u64(11);
     let (mut plans, mut chosen, mut continuation_chosen, mut split_words) = (0, 0, 0, 0);
@@ -787,7 +787,7 @@ fn from_positions_masks_exactly_those() {
 fn batch_pads_with_pad_and_indexes_mlm_rows() {
     let tok = tok();
     let s = tok.special;
-    let masker: Masker = bert_tutor::cmd::masker(&tok);
+    let masker: Masker = Masker::for_tokenizer(&tok);
     let pairs = [
         PairInstance { tokens_a: vec![10, 11, 12], tokens_b: vec![13, 14], nsp_label: IS_NEXT },
         PairInstance { tokens_a: vec![20], tokens_b: vec![21], nsp_label: NOT_NEXT },

@@ -5,12 +5,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use bert_tutor::action::Action;
-use bert_tutor::app::{App, Heads, Stage};
-use bert_tutor::cli::Inputs;
 use bert_tutor::lesson::progress::Progress;
 use bert_tutor::lesson::{QuizKind, TaskKind};
-use bert_tutor::worker::TrainEvent;
+use bert_tutor::train::worker::TrainEvent;
+use bert_tutor::tui::action::Action;
+use bert_tutor::tui::app::{App, Heads, Stage};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -153,14 +152,14 @@ fn answer(app: &mut App, text: &str) {
 fn every_lesson_walks_through_the_tui_and_progress_is_saved() {
     let state = temp("walk");
     let path = state.join("progress.json");
-    let mut app = bert_tutor::cmd::tui::build(&Inputs::default()).unwrap();
+    let mut app = App::bundled(0).unwrap();
     app.progress_path = Some(path.clone());
     // The walk-through only needs the app to see training steps: 32-token pairs keep its
     // 1,250 steps quick (the TUI's own trainer reads 128-token pairs).
-    let tui = bert_tutor::cmd::tui::train_config(&app, 0);
-    let pair = bert_tutor::data::PairConfig { max_seq_length: 32, ..tui.pair };
+    let tui = app.train_config(0);
+    let pair = bert_tutor::text::data::PairConfig { max_seq_length: 32, ..tui.pair };
     let tcfg = bert_tutor::train::TrainConfig { pair, ..tui };
-    let mut trainer = bert_tutor::cmd::tui::trainer_with(&app, tcfg).unwrap();
+    let mut trainer = app.trainer_with(tcfg).unwrap();
     let total_steps: usize = app.lessons.iter().map(|l| l.steps.len()).sum();
     for i in 0..app.lessons.len() {
         app.open_lesson(i, 0);
@@ -205,7 +204,7 @@ fn every_lesson_walks_through_the_tui_and_progress_is_saved() {
 
 #[test]
 fn a_wrong_answer_gives_a_hint_then_the_answer() {
-    let mut app = bert_tutor::cmd::tui::build(&Inputs::default()).unwrap();
+    let mut app = App::bundled(0).unwrap();
     let (li, si) = app
         .lessons
         .iter()
@@ -236,7 +235,7 @@ fn a_wrong_answer_gives_a_hint_then_the_answer() {
 
 #[test]
 fn number_answers_come_from_the_model_in_use() {
-    let mut app = bert_tutor::cmd::tui::build(&Inputs::default()).unwrap();
+    let mut app = App::bundled(0).unwrap();
     use bert_tutor::lesson::Quantity;
     assert!((app.quantity(Quantity::LnVocab) - (app.cfg.vocab_size as f64).ln()).abs() < 1e-12);
     assert_eq!(app.quantity(Quantity::NumTokens), 11.0);

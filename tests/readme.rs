@@ -45,7 +45,7 @@ fn every_readme_command_parses() {
         for command in shell_commands(text) {
             let Some(args) = bert_tutor_args(&command) else { continue };
             let argv = std::iter::once("bert-tutor".to_string()).chain(args);
-            if let Err(e) = bert_tutor::cli::Cli::try_parse_from(argv) {
+            if let Err(e) = bert_tutor::cmd::cli::Cli::try_parse_from(argv) {
                 panic!("{name}: `{command}` does not parse:\n{e}");
             }
             checked += 1;
@@ -57,7 +57,7 @@ fn every_readme_command_parses() {
 #[test]
 fn a_wrong_flag_is_caught() {
     let argv = ["bert-tutor", "compare", "--stepz", "3"];
-    assert!(bert_tutor::cli::Cli::try_parse_from(argv).is_err());
+    assert!(bert_tutor::cmd::cli::Cli::try_parse_from(argv).is_err());
     assert_eq!(bert_tutor_args("cargo run --release -- lesson 1"), Some(vec!["lesson".into(), "1".into()]));
     assert_eq!(bert_tutor_args("cargo test"), None);
 }

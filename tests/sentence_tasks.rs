@@ -2,10 +2,10 @@
 //! swaps exactly those; NSP's NotNext B comes from another document; `none` reads NSP's
 //! pairs with the head's loss at 0. Also the linear probe `compare` relies on.
 
-use bert_tutor::corpus::sentence_task::{IN_ORDER, SWAPPED, create_sop_instances_from_document};
-use bert_tutor::corpus::{Document, PairInstance, SentenceTask};
-use bert_tutor::probe::Probe;
+use bert_tutor::text::corpus::sentence_task::{IN_ORDER, SWAPPED, create_sop_instances_from_document};
+use bert_tutor::text::corpus::{Document, PairInstance, SentenceTask};
 use bert_tutor::train::TrainConfig;
+use bert_tutor::train::probe::Probe;
 use ndarray::Array2;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -103,8 +103,8 @@ fn sop_labels_are_balanced_and_truncation_keeps_the_limit() {
 
 #[test]
 fn bundled_corpus_sop_pairs_are_adjacent_sentences_of_one_document() {
-    let tok = bert_tutor::tokenize::BertTokenizer::bundled().unwrap();
-    let corpus = bert_tutor::corpus::Corpus::bundled(&tok).unwrap();
+    let tok = bert_tutor::text::tokenize::BertTokenizer::bundled().unwrap();
+    let corpus = bert_tutor::text::corpus::Corpus::bundled(&tok).unwrap();
     let mut rng = StdRng::seed_from_u64(5);
     let (mut n, mut swapped) = (0, 0);
     for d in 0..300 {

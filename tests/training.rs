@@ -2,19 +2,19 @@
 //! corpus bring the held-out MLM loss well below its ln(V) start and held-out NSP accuracy
 //! clear of chance.
 
-use bert_tutor::cli::Inputs;
 use bert_tutor::train::{StepStats, TrainConfig, Trainer};
+use bert_tutor::tui::app::App;
 
 fn trainer(seed: u64) -> Trainer {
-    let app = bert_tutor::cmd::tui::build(&Inputs { seed, ..Inputs::default() }).unwrap();
-    bert_tutor::cmd::tui::trainer_for(&app, seed).unwrap()
+    let app = App::bundled(seed).unwrap();
+    app.trainer(seed).unwrap()
 }
 
 /// The TUI's trainer with 16 pairs a batch instead of 32, to halve the test's time.
 fn half_batch_trainer(seed: u64) -> Trainer {
-    let app = bert_tutor::cmd::tui::build(&Inputs { seed, ..Inputs::default() }).unwrap();
-    let tcfg = TrainConfig { batch_size: 16, ..bert_tutor::cmd::tui::train_config(&app, seed) };
-    bert_tutor::cmd::tui::trainer_with(&app, tcfg).unwrap()
+    let app = App::bundled(seed).unwrap();
+    let tcfg = TrainConfig { batch_size: 16, ..app.train_config(seed) };
+    app.trainer_with(tcfg).unwrap()
 }
 
 fn run(t: &mut Trainer, steps: usize) -> Vec<StepStats> {

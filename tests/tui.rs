@@ -2,16 +2,15 @@
 //! snapshots: every stage at 120×40 and 80×24, seeded (weights, mask) and with no trainer
 //! thread, so each frame is deterministic. Colours that carry meaning are asserted on cells.
 
-use bert_tutor::action::Action;
-use bert_tutor::app::App;
-use bert_tutor::cli::Inputs;
+use bert_tutor::tui::action::Action;
+use bert_tutor::tui::app::App;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::Color;
 
 fn app() -> App {
-    let mut app = bert_tutor::cmd::tui::build(&Inputs { seed: 0, ..Inputs::default() }).unwrap();
+    let mut app = App::bundled(0).unwrap();
     app.color = true;
     app
 }
@@ -163,7 +162,7 @@ fn screen(t: &Terminal<TestBackend>) -> String {
 /// Swapped, and `x` swaps A and B and flips the label.
 #[test]
 fn o_switches_the_sentence_task_and_stage_6_follows() {
-    use bert_tutor::corpus::SentenceTask;
+    use bert_tutor::text::corpus::SentenceTask;
     let mut app = app();
     app.update(Action::GoStage(5));
     assert_eq!(app.pair.task, SentenceTask::Nsp);

@@ -12,9 +12,9 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use serde_json::json;
 
-use crate::batch::Batch;
-use crate::cli::BenchArgs;
+use crate::cmd::cli::BenchArgs;
 use crate::model::{BertConfig, Params};
+use crate::text::batch::Batch;
 use crate::train::{Learner, TrainConfig};
 
 pub fn run(args: &BenchArgs) -> Result<()> {

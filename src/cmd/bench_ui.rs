@@ -14,17 +14,17 @@ use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
 use serde_json::json;
 
-use crate::cli::Inputs;
-use crate::event::Event;
+use crate::cmd::cli::Inputs;
+use crate::train::worker::{self, Command};
+use crate::tui::event::Event;
 use crate::tui::{LoopStats, event_loop};
-use crate::worker::{self, Command};
 
 pub fn run(seconds: f64, as_json: bool) -> Result<()> {
     let inputs = Inputs::default();
     let span = Duration::from_secs_f64(seconds.max(1.0));
 
     let app = super::tui::build(&inputs)?;
-    let mut trainer = super::tui::trainer_for(&app, 0)?;
+    let mut trainer = app.trainer(0)?;
     // The same work the trainer thread does beside its steps: a held-out evaluation at the
     // start and every EVAL_EVERY_STEPS steps, so the two halves differ only by the TUI.
     let start = Instant::now();
@@ -38,7 +38,7 @@ pub fn run(seconds: f64, as_json: bool) -> Result<()> {
     let headless = trainer.step as f64 / start.elapsed().as_secs_f64();
 
     let mut app = super::tui::build(&inputs)?;
-    let trainer = super::tui::trainer_for(&app, 0)?;
+    let trainer = app.trainer(0)?;
     let (tx, rx) = mpsc::channel::<Event>();
     let (cmd_tx, cmd_rx) = mpsc::channel::<Command>();
     let worker = worker::spawn(trainer, app.tok.clone(), cmd_rx, tx.clone(), true);

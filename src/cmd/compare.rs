@@ -5,7 +5,7 @@
 //! - MLM top-1 on the held-out NSP pairs (the same masked tokens for every model);
 //! - NSP and SOP accuracy on held-out pairs of that task: by the model's own head when it
 //!   was trained on the task, otherwise by a linear probe on its frozen `[CLS]` vector,
-//!   fitted on pairs from the training documents (see `probe.rs`).
+//!   fitted on pairs from the training documents (see `train/probe.rs`).
 
 use std::io::IsTerminal;
 use std::path::Path;
@@ -16,13 +16,14 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde::Serialize;
 
-use crate::batch::Batch;
-use crate::cli::{CompareArgs, Inputs, ShapeArgs};
-use crate::corpus::{Corpus, SentenceTask};
-use crate::data::{PairConfig, Stream, held_out_batches};
-use crate::masking::Masker;
+use crate::cmd::cli::{CompareArgs, Inputs, ShapeArgs};
+use crate::text::batch::Batch;
+use crate::text::corpus::{Corpus, SentenceTask};
+use crate::text::data::{PairConfig, Stream, held_out_batches};
+
 use crate::model::{BertConfig, Params};
-use crate::probe::{Probe, cls_features};
+use crate::text::masking::Masker;
+use crate::train::probe::{Probe, cls_features};
 use crate::train::{RECOMMENDED, TrainConfig, Trainer, evaluate_batches};
 
 /// How a task's accuracy was measured.
@@ -117,7 +118,7 @@ pub fn compare(inputs: &Inputs, args: &CompareArgs) -> Result<Vec<Row>> {
     let corpus = super::load_corpus(inputs, &tok)?;
     let seq = RECOMMENDED.max_seq_length;
     let (cfg, params) = super::load_model_shaped(inputs, &tok, &ShapeArgs::default(), seq)?;
-    let masker = super::masker(&tok);
+    let masker = Masker::for_tokenizer(&tok);
     let sets = Sets::new(&corpus, &masker, seq, args.probe_pairs.max(2));
     let bar = std::io::stderr().is_terminal().then(|| {
         let bar = ProgressBar::new((args.steps * tasks.len()) as u64);

@@ -5,12 +5,12 @@
 use anyhow::{Result, bail};
 use serde_json::json;
 
-use crate::batch::{Batch, Example};
-use crate::cli::{EvalArgs, Inputs, NspLabel};
-use crate::corpus::{IS_NEXT, NOT_NEXT, SentenceTask};
-use crate::masking::MaskPlan;
+use crate::cmd::cli::{EvalArgs, Inputs, NspLabel};
 use crate::model::{self, Grads, LossWeights, checkpoint};
-use crate::tokenize::BertTokenizer;
+use crate::text::batch::{Batch, Example};
+use crate::text::corpus::{IS_NEXT, NOT_NEXT, SentenceTask};
+use crate::text::masking::MaskPlan;
+use crate::text::tokenize::BertTokenizer;
 
 pub fn run(inputs: &Inputs, args: &EvalArgs) -> Result<()> {
     if inputs.model.is_none() {

@@ -5,10 +5,10 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde_json::json;
 
-use crate::cli::{Inputs, InspectArgs};
-use crate::masking::{Action, MaskPlan, Masker, Strategy};
+use crate::cmd::cli::{Inputs, InspectArgs};
 use crate::model::BertConfig;
-use crate::tokenize::{BertTokenizer, EncodedPair};
+use crate::text::masking::{Action, MaskPlan, Masker, Strategy};
+use crate::text::tokenize::{BertTokenizer, EncodedPair};
 
 pub fn run(inputs: &Inputs, args: &InspectArgs) -> Result<()> {
     let tok = super::load_tokenizer(inputs)?;
@@ -22,7 +22,7 @@ pub fn run(inputs: &Inputs, args: &InspectArgs) -> Result<()> {
             pair.dropped
         );
     }
-    let mut masker = super::masker(&tok);
+    let mut masker = Masker::for_tokenizer(&tok);
     masker.strategy = args.strategy;
     let plan = masker.plan(&pair.ids, &mut StdRng::seed_from_u64(inputs.seed));
     if args.json {

@@ -3,7 +3,7 @@
 
 use anyhow::{Result, bail};
 
-use crate::cli::{Inputs, LessonArgs};
+use crate::cmd::cli::{Inputs, LessonArgs};
 use crate::lesson::progress::Progress;
 use crate::lesson::{self, Lesson};
 

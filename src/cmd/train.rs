@@ -10,10 +10,11 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::cli::{Inputs, TrainArgs};
-use crate::data::PairConfig;
+use crate::cmd::cli::{Inputs, TrainArgs};
 use crate::model::checkpoint;
-use crate::optim::Schedule;
+use crate::text::data::PairConfig;
+use crate::text::masking::Masker;
+use crate::train::optim::Schedule;
 use crate::train::{EvalStats, StepStats, TrainConfig, Trainer};
 
 pub fn run(inputs: &Inputs, args: &TrainArgs) -> Result<()> {
@@ -39,7 +40,7 @@ pub fn run(inputs: &Inputs, args: &TrainArgs) -> Result<()> {
         seed: inputs.seed,
         ..TrainConfig::default()
     };
-    let mut trainer = Trainer::new(cfg, params, corpus, super::masker(&tok), tcfg)?;
+    let mut trainer = Trainer::new(cfg, params, corpus, Masker::for_tokenizer(&tok), tcfg)?;
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
     ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst)).context("cannot install the Ctrl-C handler")?;

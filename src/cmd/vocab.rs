@@ -11,7 +11,7 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use crate::tokenize::BertTokenizer;
+use crate::text::tokenize::BertTokenizer;
 
 /// The bundled vocabulary's settings: see README "Design decisions".
 pub const DEFAULT_VOCAB_SIZE: usize = 2000;

@@ -1,7 +1,7 @@
 //! Reading lesson files and checking them (`bert-tutor lesson --check`): every problem
 //! is reported as `file:line: what is wrong`, and nothing half-valid is loaded.
 
-use crate::corpus::SentenceTask;
+use crate::text::corpus::SentenceTask;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -9,8 +9,8 @@ use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::stage::{Heads, Stage};
 use super::{Answer, Head, Highlight, Lesson, Quantity, Quiz, QuizKind, Row, Step, Task, TaskKind, bundled};
-use crate::app::{Heads, Stage};
 
 /// Positions of the default pair, `[CLS] my dog is cute [SEP] he likes play ##ing [SEP]`.
 const DEFAULT_PAIR_LEN: usize = 11;

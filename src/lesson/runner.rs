@@ -48,7 +48,7 @@ impl Run {
     }
 
     /// Whether the step's task is done, given what the app looks like now.
-    pub fn task_done(&self, stage: crate::app::Stage, heads: crate::app::Heads, training_step: usize) -> bool {
+    pub fn task_done(&self, stage: super::stage::Stage, heads: super::stage::Heads, training_step: usize) -> bool {
         let Some(task) = &self.current().task else { return true };
         match task.kind {
             TaskKind::VisitStage(s) => stage == s,

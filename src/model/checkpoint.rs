@@ -10,7 +10,7 @@ use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 
 use super::config::BertConfig;
 use super::params::Params;
-use crate::tokenize::BertTokenizer;
+use crate::text::tokenize::BertTokenizer;
 
 pub const CONFIG_FILE: &str = "config.json";
 pub const WEIGHTS_FILE: &str = "model.safetensors";

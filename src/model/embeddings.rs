@@ -8,7 +8,7 @@ use super::activation::{DropMask, apply_dropout, dropout_mask};
 use super::config::BertConfig;
 use super::layer_norm::NormCache;
 use super::params::Params;
-use crate::batch::Batch;
+use crate::text::batch::Batch;
 
 /// What backward needs from the forward pass.
 #[derive(Debug, Clone, Default)]

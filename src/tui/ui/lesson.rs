@@ -7,8 +7,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
 
 use super::theme::{self, Theme};
-use crate::app::App;
 use crate::lesson::QuizKind;
+use crate::tui::app::App;
 
 /// Rows the pane needs at `width` (borders included), so the stage gives up only that.
 pub fn height(app: &App, theme: Theme, width: u16) -> u16 {
@@ -31,7 +31,7 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     let block =
         Block::bordered().border_style(theme.fg(theme::NSP)).title(Line::from(title).style(theme.bold(theme::NSP)));
     let overflow = height(app, theme, area.width).saturating_sub(area.height);
-    let scroll = if app.focus == crate::app::Focus::Detail { (app.scroll as u16).min(overflow) } else { 0 };
+    let scroll = if app.focus == crate::tui::app::Focus::Detail { (app.scroll as u16).min(overflow) } else { 0 };
     let block = if overflow > 0 { block.title_bottom(" more below: Tab, then ↓ ") } else { block };
     Paragraph::new(lines(app, theme)).wrap(Wrap { trim: false }).block(block).scroll((scroll, 0)).render(area, buf);
 }

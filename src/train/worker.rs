@@ -12,10 +12,9 @@ use std::time::{Duration, Instant};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
-use crate::corpus::SentenceTask;
-use crate::event::Event;
 use crate::model::{LossWeights, Params, checkpoint};
-use crate::tokenize::BertTokenizer;
+use crate::text::corpus::SentenceTask;
+use crate::text::tokenize::BertTokenizer;
 use crate::train::{EvalStats, StepStats, Trainer};
 
 /// What the UI asks of the trainer.
@@ -66,17 +65,19 @@ pub enum TrainEvent {
 const SNAPSHOT_EVERY: Duration = Duration::from_millis(200);
 pub const EVAL_EVERY_STEPS: usize = 250;
 
-/// Starts the trainer thread; the handle joins it after `Command::Stop`.
-pub fn spawn(
+/// Starts the trainer thread; the handle joins it after `Command::Stop`. Its reports go out
+/// on `events` as whatever the receiver's event type makes of a [`TrainEvent`], so the
+/// screen can merge them into its one channel without the trainer knowing the screen.
+pub fn spawn<E: From<TrainEvent> + Send + 'static>(
     mut trainer: Trainer,
     tok: BertTokenizer,
     commands: Receiver<Command>,
-    events: Sender<Event>,
+    events: Sender<E>,
     running: bool,
 ) -> JoinHandle<()> {
     std::thread::spawn(move || {
         let mut w = Worker { running, last_snapshot: Instant::now() - SNAPSHOT_EVERY, failed: false };
-        let send = |e: TrainEvent| events.send(Event::Train(e)).is_ok();
+        let send = |e: TrainEvent| events.send(E::from(e)).is_ok();
         if !send(TrainEvent::Status { running, peak_lr: trainer.tcfg.schedule.peak }) {
             return;
         }

@@ -1,9 +1,10 @@
-//! The TUI's state and the one place it changes: [`App::update`]. Rendering (`ui.rs`)
+//! The TUI's state and the one place it changes: [`App::update`]. Rendering (`tui/ui.rs`)
 //! only reads it.
 
 mod edit;
 pub mod lesson;
 pub mod pair;
+mod setup;
 pub mod training;
 
 use std::path::PathBuf;
@@ -15,76 +16,17 @@ use rand::rngs::StdRng;
 use tui_input::Input;
 use tui_input::backend::crossterm::to_input_request;
 
-use crate::action::Action;
-use crate::corpus::Corpus;
 use crate::lesson::TaskKind;
-use crate::masking::Masker;
+pub use crate::lesson::stage::{Heads, Stage};
 use crate::model::{BertConfig, Params};
-use crate::tokenize::BertTokenizer;
-use crate::worker::{Command, TrainEvent};
+use crate::text::corpus::Corpus;
+use crate::text::masking::Masker;
+use crate::text::tokenize::BertTokenizer;
+use crate::train::worker::{Command, TrainEvent};
+use crate::tui::action::Action;
 pub use pair::{Pair, PairView};
-pub use training::{Heads, Training};
-
-/// The walk-through, in order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Stage {
-    Pieces,
-    Input,
-    Embeddings,
-    Masking,
-    Mlm,
-    Nsp,
-    Sum,
-    Training,
-}
-
-impl Stage {
-    pub const ALL: [Stage; 8] = [
-        Stage::Pieces,
-        Stage::Input,
-        Stage::Embeddings,
-        Stage::Masking,
-        Stage::Mlm,
-        Stage::Nsp,
-        Stage::Sum,
-        Stage::Training,
-    ];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Stage::Pieces => "Text to pieces",
-            Stage::Input => "The input",
-            Stage::Embeddings => "Embedding rows",
-            Stage::Masking => "Mask selection",
-            Stage::Mlm => "MLM head",
-            Stage::Nsp => "NSP head",
-            Stage::Sum => "The sum",
-            Stage::Training => "Training",
-        }
-    }
-
-    /// The name lesson files use.
-    pub fn name(self) -> &'static str {
-        match self {
-            Stage::Pieces => "pieces",
-            Stage::Input => "input",
-            Stage::Embeddings => "embeddings",
-            Stage::Masking => "masking",
-            Stage::Mlm => "mlm",
-            Stage::Nsp => "nsp",
-            Stage::Sum => "sum",
-            Stage::Training => "training",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Stage> {
-        Stage::ALL.into_iter().find(|s| s.name() == name)
-    }
-
-    pub fn index(self) -> usize {
-        Stage::ALL.iter().position(|&s| s == self).unwrap_or(0)
-    }
-}
+pub use setup::TUI_SCHEDULE;
+pub use training::Training;
 
 /// Which pane the arrows move in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -156,12 +98,12 @@ impl App {
         seed: u64,
         commands: Option<Sender<Command>>,
     ) -> Self {
-        let masker = crate::cmd::masker(&tok);
+        let masker = Masker::for_tokenizer(&tok);
         let heads = Heads::default();
         let view = PairView::compute(&params, &cfg, &pair, tok.special.pad, heads.weights(), 0);
         let mut training = Training::default();
         training.heads = heads;
-        training.peak_lr = crate::train::TrainConfig::default().schedule.peak;
+        training.peak_lr = TUI_SCHEDULE.peak;
         Self {
             tok,
             corpus,

@@ -11,7 +11,7 @@ use rand::RngExt;
 use rand::seq::SliceRandom;
 use serde::Serialize;
 
-use crate::tokenize::SpecialIds;
+use crate::text::tokenize::{BertTokenizer, SpecialIds};
 
 /// How the positions to predict are chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Serialize)]
@@ -106,6 +106,13 @@ pub struct Masker {
 }
 
 impl Masker {
+    /// A masker for the tokenizer's vocabulary: its special ids, and which pieces continue a
+    /// word (`##…`), which whole-word masking needs.
+    pub fn for_tokenizer(tok: &BertTokenizer) -> Self {
+        let continuation = (0..tok.vocab_size() as u32).map(|id| tok.token(id).starts_with("##")).collect();
+        Masker::new(tok.special, continuation)
+    }
+
     pub fn new(special: SpecialIds, continuation: Vec<bool>) -> Self {
         let vocab_size = continuation.len();
         Self { strategy: Strategy::Fixed, prob: 0.15, max_predictions: 20, special, vocab_size, continuation }

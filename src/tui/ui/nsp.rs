@@ -8,8 +8,8 @@ use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::heat::bar;
 use super::theme::{self, Theme};
-use crate::app::App;
-use crate::corpus::SentenceTask;
+use crate::text::corpus::SentenceTask;
+use crate::tui::app::App;
 
 pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     let o = &app.view.outputs;

@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Paragraph, Sparkline, Widget};
 
 use super::heat::bar;
 use super::theme::{self, Theme};
-use crate::app::App;
+use crate::tui::app::App;
 
 pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     let block = Block::bordered().title(" live losses ");

@@ -9,8 +9,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph, Widget};
 
 use super::theme::{self, Theme};
-use crate::app::App;
-use crate::app::training::Point;
+use crate::tui::app::App;
+use crate::tui::app::training::Point;
 
 pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     let [stats, chart] = Layout::vertical([Constraint::Length(3), Constraint::Fill(1)]).areas(area);

@@ -2,43 +2,8 @@
 
 use std::time::Instant;
 
-use crate::model::LossWeights;
+use crate::lesson::stage::Heads;
 use crate::train::{EvalStats, StepStats};
-
-/// Which heads the loss includes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum Heads {
-    #[default]
-    Both,
-    MlmOnly,
-    NspOnly,
-}
-
-impl Heads {
-    pub fn next(self) -> Self {
-        match self {
-            Heads::Both => Heads::MlmOnly,
-            Heads::MlmOnly => Heads::NspOnly,
-            Heads::NspOnly => Heads::Both,
-        }
-    }
-
-    pub fn weights(self) -> LossWeights {
-        match self {
-            Heads::Both => LossWeights { mlm: 1.0, nsp: 1.0 },
-            Heads::MlmOnly => LossWeights { mlm: 1.0, nsp: 0.0 },
-            Heads::NspOnly => LossWeights { mlm: 0.0, nsp: 1.0 },
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Heads::Both => "MLM + NSP",
-            Heads::MlmOnly => "MLM only",
-            Heads::NspOnly => "NSP only",
-        }
-    }
-}
 
 /// One point of a loss curve: (step, MLM, NSP, total).
 pub type Point = (f64, f64, f64, f64);

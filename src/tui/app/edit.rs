@@ -4,8 +4,8 @@
 use rand::RngExt;
 
 use super::{App, Pair, PairView, Side};
-use crate::corpus::{IS_NEXT, NOT_NEXT, SentenceTask};
 use crate::lesson::TaskKind;
+use crate::text::corpus::{IS_NEXT, NOT_NEXT, SentenceTask};
 
 impl App {
     /// Re-runs the UI's forward pass of the pair with the weights in use.
@@ -44,7 +44,7 @@ impl App {
     /// A stage's title; stage 6 names the sentence head in use (NSP head / SOP head).
     pub fn stage_title(&self, stage: super::Stage) -> &'static str {
         match (stage, self.pair.task) {
-            (super::Stage::Nsp, crate::corpus::SentenceTask::Sop) => "SOP head",
+            (super::Stage::Nsp, crate::text::corpus::SentenceTask::Sop) => "SOP head",
             _ => stage.title(),
         }
     }
@@ -85,7 +85,7 @@ impl App {
                 self.replace_pair(&a, &b, IS_NEXT);
             }
         }
-        self.send(crate::worker::Command::SetTask(task));
+        self.send(crate::train::worker::Command::SetTask(task));
         self.lesson_saw(crate::lesson::TaskKind::SentenceTask(task));
         self.recompute();
         let [yes, no] = task.label_names();

@@ -9,13 +9,13 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use rand::RngExt;
 
-use crate::tokenize::BertTokenizer;
+use crate::text::tokenize::BertTokenizer;
 
 pub mod sentence_task;
 pub use sentence_task::SentenceTask;
 
 /// The bundled corpus, written for this project.
-pub const DEFAULT_CORPUS: &str = include_str!("../assets/corpus.txt");
+pub const DEFAULT_CORPUS: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/corpus.txt"));
 
 /// A document is a list of sentences; a sentence a list of word-piece ids.
 pub type Document = Vec<Vec<u32>>;

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::theme::{self, Theme};
-use crate::app::App;
+use crate::tui::app::App;
 
 pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     let mut lines = vec![

@@ -17,7 +17,7 @@ use tokenizers::processors::template::TemplateProcessing;
 use tokenizers::{AddedToken, Encoding, Tokenizer, TruncationDirection};
 
 /// The bundled tokenizer, trained by `bert-tutor vocab build` on `assets/corpus.txt`.
-pub const DEFAULT_TOKENIZER_JSON: &str = include_str!("../assets/tokenizer.json");
+pub const DEFAULT_TOKENIZER_JSON: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/tokenizer.json"));
 
 /// BERT's special tokens, in the order they take the first ids of a trained vocabulary.
 pub const SPECIAL_TOKENS: [&str; 5] = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"];

@@ -9,8 +9,8 @@ use ratatui::widgets::{Block, Paragraph, Widget};
 
 use super::heat::strip;
 use super::theme::{self, Theme};
-use crate::app::{App, Focus};
 use crate::lesson::{Highlight, Row};
+use crate::tui::app::{App, Focus};
 
 /// The five vectors of a token, in the order shown.
 fn columns(app: &App) -> [(&'static str, &Array2<f32>); 5] {

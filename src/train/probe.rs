@@ -8,8 +8,8 @@
 
 use ndarray::{Array1, Array2, Axis};
 
-use crate::batch::Batch;
 use crate::model::{self, BertConfig, LossWeights, Params};
+use crate::text::batch::Batch;
 
 /// The final hidden state at `[CLS]` for every sequence of the batches, with the labels.
 /// Evaluation mode (no dropout); the model is only read.

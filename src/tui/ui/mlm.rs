@@ -8,7 +8,7 @@ use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::heat::bar;
 use super::theme::{self, Theme};
-use crate::app::App;
+use crate::tui::app::App;
 
 pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     let o = &app.view.outputs;
@@ -46,10 +46,10 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
 }
 
 /// How the chosen token reached the model: hidden, swapped, or left in plain sight.
-fn shown_as(app: &App, m: &crate::masking::MaskedToken) -> String {
+fn shown_as(app: &App, m: &crate::text::masking::MaskedToken) -> String {
     match m.action {
-        crate::masking::Action::Mask => "hidden by [MASK]".into(),
-        crate::masking::Action::Random => format!("swapped for \"{}\"", app.tok.token(m.replacement)),
-        crate::masking::Action::Keep => "kept (seen, still to predict)".into(),
+        crate::text::masking::Action::Mask => "hidden by [MASK]".into(),
+        crate::text::masking::Action::Random => format!("swapped for \"{}\"", app.tok.token(m.replacement)),
+        crate::text::masking::Action::Keep => "kept (seen, still to predict)".into(),
     }
 }

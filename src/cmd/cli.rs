@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::corpus::SentenceTask;
-use crate::masking::Strategy;
+use crate::text::corpus::SentenceTask;
+use crate::text::masking::Strategy;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -176,10 +176,10 @@ pub struct CompareArgs {
     #[arg(long)]
     pub eval_every: Option<usize>,
     /// Adam steps of each linear probe.
-    #[arg(long, default_value_t = crate::probe::PROBE_STEPS)]
+    #[arg(long, default_value_t = crate::train::probe::PROBE_STEPS)]
     pub probe_steps: usize,
     /// Pairs from the training documents each probe is fitted on.
-    #[arg(long, default_value_t = crate::probe::PROBE_PAIRS)]
+    #[arg(long, default_value_t = crate::train::probe::PROBE_PAIRS)]
     pub probe_pairs: usize,
     /// Also write the table as CSV here.
     #[arg(long, value_name = "FILE")]

@@ -8,13 +8,19 @@ use std::time::Duration;
 
 use ratatui::crossterm::event as term;
 
-use crate::worker::TrainEvent;
+use crate::train::worker::TrainEvent;
 
 #[derive(Debug, Clone)]
 pub enum Event {
     /// A key, a resize, a paste: whatever the terminal sent.
     Term(term::Event),
     Train(TrainEvent),
+}
+
+impl From<TrainEvent> for Event {
+    fn from(e: TrainEvent) -> Self {
+        Event::Train(e)
+    }
 }
 
 /// Reads terminal events into `tx` until `stop` is set or the receiver is gone.

@@ -8,8 +8,8 @@ use ratatui::widgets::{Paragraph, Widget, Wrap};
 use unicode_width::UnicodeWidthStr;
 
 use super::theme::{self, Theme};
-use crate::app::App;
-use crate::masking::{Action as MaskAction, Strategy};
+use crate::text::masking::{Action as MaskAction, Strategy};
+use crate::tui::app::App;
 
 /// One labelled row of cells, a cell per token.
 pub struct Row<'a> {

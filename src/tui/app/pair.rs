@@ -5,12 +5,12 @@ use anyhow::Result;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
-use crate::batch::{Batch, Example};
-use crate::corpus::{IS_NEXT, SentenceTask};
-use crate::masking::{Action as MaskAction, MaskPlan, MaskedToken, Masker};
 use crate::model::embeddings::{self, EmbeddingRows};
 use crate::model::{self, BertConfig, LossWeights, Outputs, Params};
-use crate::tokenize::{BertTokenizer, EncodedPair};
+use crate::text::batch::{Batch, Example};
+use crate::text::corpus::{IS_NEXT, SentenceTask};
+use crate::text::masking::{Action as MaskAction, MaskPlan, MaskedToken, Masker};
+use crate::text::tokenize::{BertTokenizer, EncodedPair};
 
 /// The sentence pair being studied.
 #[derive(Debug, Clone)]

@@ -21,7 +21,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
 
-use crate::app::{App, Focus, Stage};
+use crate::tui::app::{App, Focus, Stage};
 use theme::Theme;
 
 /// The smallest screen the layout is made for.
@@ -134,9 +134,9 @@ fn stage_tabs(app: &App, theme: Theme) -> Line<'static> {
 fn note_line(app: &App, theme: Theme) -> Line<'static> {
     if let Some(e) = &app.editing {
         let which = match e.side {
-            crate::app::Side::A => "edit A",
-            crate::app::Side::B => "edit B",
-            crate::app::Side::Answer => "answer",
+            crate::tui::app::Side::A => "edit A",
+            crate::tui::app::Side::B => "edit B",
+            crate::tui::app::Side::Answer => "answer",
         };
         return Line::from(vec![
             Span::styled(format!(" {which} › "), theme.selected()),

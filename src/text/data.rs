@@ -9,9 +9,9 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
-use crate::batch::{Batch, Example};
-use crate::corpus::{Corpus, PairInstance, SentenceTask, balance_nsp};
-use crate::masking::Masker;
+use crate::text::batch::{Batch, Example};
+use crate::text::corpus::{Corpus, PairInstance, SentenceTask, balance_nsp};
+use crate::text::masking::Masker;
 
 /// Settings of pair building (google-research/bert defaults, but shorter sequences).
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -3,9 +3,9 @@
 //! An [`Example`] is one masked `[CLS] A [SEP] B [SEP]` sequence with its labels; a
 //! [`Batch`] pads several to one length, with an attention mask that is 1 on real tokens.
 
-use crate::corpus::PairInstance;
-use crate::masking::{MaskPlan, MaskedToken, Masker};
-use crate::tokenize::SpecialIds;
+use crate::text::corpus::PairInstance;
+use crate::text::masking::{MaskPlan, MaskedToken, Masker};
+use crate::text::tokenize::SpecialIds;
 
 /// One masked sequence and its two labels.
 #[derive(Debug, Clone, PartialEq)]

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Widget};
 
 use super::theme::{GOOD, Theme};
-use crate::action::KEY_HELP;
+use crate::tui::action::KEY_HELP;
 
 pub fn render(theme: Theme, area: Rect, buf: &mut Buffer) {
     let w = area.width.min(76);
