@@ -22,7 +22,6 @@
 pub mod cmd;
 pub mod lesson;
 pub mod model;
-pub mod process;
 pub mod text;
 pub mod train;
 pub mod tui;

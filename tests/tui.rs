@@ -46,6 +46,50 @@ fn every_stage_at_both_sizes() {
     }
 }
 
+/// The sizes the sweep draws: every height from 1 to 60 at the widths where layouts
+/// change, and every seventh width from 1 to 200 at the heights where they change.
+fn sweep() -> Vec<(u16, u16)> {
+    let mut sizes = Vec::new();
+    for w in [1, 59, 60, 79, 80, 81, 120, 200] {
+        sizes.extend((1..=60).map(|h| (w, h)));
+    }
+    for h in [16, 24, 40] {
+        sizes.extend((1..=200).step_by(7).map(|w| (w, h)));
+    }
+    sizes
+}
+
+/// No size panics: every stage, with and without the lesson pane (at the step with the
+/// longest text, which leaves the stage the fewest rows), with the token list and with the
+/// detail pane focused, at every size of [`sweep`]. Tests keep debug overflow checks, so a
+/// row count that underflows fails here.
+#[test]
+fn every_stage_draws_at_every_size() {
+    let mut app = app();
+    let mut t = Terminal::new(TestBackend::new(200, 60)).unwrap();
+    let sizes = sweep();
+    let (longest, step) = (0..app.lessons.len())
+        .flat_map(|i| (0..app.lessons[i].steps.len()).map(move |k| (i, k)))
+        .max_by_key(|&(i, k)| app.lessons[i].steps[k].text.len())
+        .unwrap();
+    for lesson in [false, true] {
+        if lesson {
+            app.open_lesson(longest, step);
+        }
+        for stage in 0..8 {
+            app.update(Action::GoStage(stage));
+            for _focus in 0..2 {
+                for &(w, h) in &sizes {
+                    t.backend_mut().resize(w, h);
+                    let frame = t.draw(|f| f.render_widget(&app, f.area())).unwrap();
+                    assert_eq!((frame.area.width, frame.area.height), (w, h));
+                }
+                app.update(Action::FocusNext);
+            }
+        }
+    }
+}
+
 #[test]
 fn help_overlay_lists_the_keys() {
     let mut app = app();

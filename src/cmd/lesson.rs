@@ -40,7 +40,9 @@ pub fn run(inputs: &Inputs, args: &LessonArgs) -> Result<()> {
         Some(which) => {
             let index = find(&lessons, which)?;
             let mut app = super::tui::build(inputs)?;
-            super::tui::attach_progress(&mut app)?;
+            if let Some(note) = super::tui::attach_progress(&mut app) {
+                app.message = Some(crate::tui::app::Message { text: note, error: true });
+            }
             app.lessons = lessons;
             let saved_step = app.saved_position().filter(|(i, _)| *i == index).map(|(_, s)| s);
             app.open_lesson(index, saved_step.unwrap_or(0));

@@ -3,12 +3,14 @@
 use anyhow::Result;
 
 use crate::cmd::cli::Inputs;
+use crate::lesson::progress::Progress;
 use crate::tui::app::{App, Message};
 
 pub fn run(inputs: &Inputs) -> Result<()> {
     let mut app = build(inputs)?;
-    attach_progress(&mut app)?;
-    if let Some((i, step)) = app.saved_position()
+    if let Some(note) = attach_progress(&mut app) {
+        app.message = Some(Message { text: note, error: true });
+    } else if let Some((i, step)) = app.saved_position()
         && !app.progress.lessons.get(&app.lessons[i].id).is_some_and(|p| p.finished)
     {
         let text = format!(
@@ -27,12 +29,20 @@ pub fn launch(app: App, seed: u64) -> Result<()> {
     crate::tui::run(app, trainer, true)
 }
 
-/// Loads saved lesson progress and remembers where to save it.
-pub fn attach_progress(app: &mut App) -> Result<()> {
-    let Some(path) = crate::lesson::progress::Progress::default_path() else { return Ok(()) };
-    app.progress = crate::lesson::progress::Progress::load(&path)?;
-    app.progress_path = Some(path);
-    Ok(())
+/// Loads saved lesson progress and remembers where to save it. Returns a note for the
+/// learner when the file was damaged (moved aside) or lessons changed version (reset).
+pub fn attach_progress(app: &mut App) -> Option<String> {
+    let path = Progress::default_path()?;
+    let found = Progress::load_or_recover(&path);
+    app.progress = found.progress;
+    app.progress_path = found.path;
+    let reset = app.progress.reset_changed(&app.lessons);
+    let changed = (!reset.is_empty())
+        .then(|| format!("lesson progress reset for {} (the lesson changed since you took it)", reset.join(", ")));
+    match (found.note, changed) {
+        (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+        (a, b) => a.or(b),
+    }
 }
 
 /// The app on the default pair, with the tokenizer, corpus and weights the flags give.

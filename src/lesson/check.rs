@@ -12,8 +12,16 @@ use toml::Spanned;
 use super::stage::{Heads, Stage};
 use super::{Answer, Head, Highlight, Lesson, Quantity, Quiz, QuizKind, Row, Step, Task, TaskKind, bundled};
 
-/// Positions of the default pair, `[CLS] my dog is cute [SEP] he likes play ##ing [SEP]`.
-const DEFAULT_PAIR_LEN: usize = 11;
+/// Positions of the default pair (`[CLS] my dog is cute [SEP] he likes play ##ing [SEP]`),
+/// counted by the bundled tokenizer, which token highlights must fall within.
+fn default_pair_len() -> usize {
+    static LEN: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *LEN.get_or_init(|| {
+        crate::text::tokenize::BertTokenizer::bundled()
+            .and_then(|t| t.encode_pair(crate::DEFAULT_A, crate::DEFAULT_B, usize::MAX))
+            .map_or(0, |e| e.ids.len())
+    })
+}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -214,10 +222,11 @@ fn checked<R, T>(
 
 fn highlight(h: RawHighlight) -> Result<Highlight, String> {
     match (h.token, h.row.as_deref(), h.head.as_deref()) {
-        (Some(t), None, None) if (0..DEFAULT_PAIR_LEN as i64).contains(&t) => Ok(Highlight::Token(t as usize)),
-        (Some(t), None, None) => {
-            Err(format!("highlight token {t} is outside the pair's positions 0 to {}", DEFAULT_PAIR_LEN - 1))
-        }
+        (Some(t), None, None) if (0..default_pair_len() as i64).contains(&t) => Ok(Highlight::Token(t as usize)),
+        (Some(t), None, None) => Err(format!(
+            "highlight token {t} is outside the pair's positions 0 to {}",
+            default_pair_len().saturating_sub(1)
+        )),
         (None, Some(r), None) => Ok(Highlight::Row(match r {
             "token" => Row::Token,
             "segment" => Row::Segment,

@@ -15,17 +15,114 @@ use crate::text::tokenize::BertTokenizer;
 pub const CONFIG_FILE: &str = "config.json";
 pub const WEIGHTS_FILE: &str = "model.safetensors";
 
-/// Saves config, weights and (if given) tokenizer into `dir`, each written to a temporary
-/// file first and renamed, so an interrupted save never leaves a half-written checkpoint.
+/// The files a checkpoint folder may hold: ours, and what HF's `save_pretrained` adds.
+const CHECKPOINT_FILES: &[&str] = &[
+    CONFIG_FILE,
+    WEIGHTS_FILE,
+    "tokenizer.json",
+    "vocab.txt",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+    "generation_config.json",
+    "pytorch_model.bin",
+    "README.md",
+];
+
+/// Saves config, weights and (if given) tokenizer as the folder `dir`, all or nothing: every
+/// file is written into a fresh temporary folder beside `dir` and synced to disk, then that
+/// folder takes `dir`'s place in one rename (an atomic exchange when `dir` already exists, on
+/// Linux). An interrupted save leaves the old checkpoint whole, or no folder if there was
+/// none, plus at most a `.NAME.saving-*` folder beside it. A `dir` that holds files a
+/// checkpoint does not have is refused rather than replaced, so no other work is lost.
 pub fn save(dir: &Path, cfg: &BertConfig, p: &Params, tok: Option<&BertTokenizer>) -> Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create checkpoint folder {}", dir.display()))?;
+    refuse_foreign_files(dir)?;
+    let shown = dir.display();
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent).with_context(|| format!("cannot create folder {}", parent.display()))?;
+    let name = dir.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "checkpoint".into());
+    let staging = tempfile::Builder::new()
+        .prefix(&format!(".{name}.saving-"))
+        .tempdir_in(&parent)
+        .with_context(|| format!("cannot save {shown}: cannot create a temporary folder in {}", parent.display()))?;
     let json = serde_json::to_string_pretty(cfg)?;
-    write_atomic(&dir.join(CONFIG_FILE), json.as_bytes())?;
-    write_tensors(&dir.join(WEIGHTS_FILE), &p.named_values())?;
+    std::fs::write(staging.path().join(CONFIG_FILE), json).with_context(|| format!("cannot save {shown}"))?;
+    std::fs::write(staging.path().join(WEIGHTS_FILE), tensor_bytes(&p.named_values())?)
+        .with_context(|| format!("cannot save {shown}"))?;
     if let Some(tok) = tok {
-        tok.save(dir)?;
+        tok.save(staging.path())?;
+    }
+    sync_folder(staging.path()).with_context(|| format!("cannot save {shown}: syncing to disk failed"))?;
+    let staged = staging.keep();
+    replace_folder(&staged, dir).inspect_err(|_| {
+        std::fs::remove_dir_all(&staged).ok();
+    })
+}
+
+/// Refuses to replace a folder that holds anything a checkpoint does not.
+fn refuse_foreign_files(dir: &Path) -> Result<()> {
+    if dir.exists() && !dir.is_dir() {
+        bail!("cannot save to {}: it is a file, not a folder; choose a folder name", dir.display());
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else { return Ok(()) };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        if !CHECKPOINT_FILES.contains(&name.as_str()) {
+            bail!(
+                "cannot save to {}: it holds {name}, which is not part of a checkpoint; choose a new or empty folder",
+                dir.display()
+            );
+        }
     }
     Ok(())
+}
+
+/// Flushes every file in `dir`, then the folder's own entry list.
+fn sync_folder(dir: &Path) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        std::fs::File::open(entry?.path())?.sync_all()?;
+    }
+    std::fs::File::open(dir)?.sync_all()
+}
+
+/// Puts `staged` where `dir` is. A new `dir` is one rename. An existing one is swapped in a
+/// single `renameat2(RENAME_EXCHANGE)` on Linux (elsewhere: moved aside, then replaced), and
+/// the old contents are removed afterwards.
+fn replace_folder(staged: &Path, dir: &Path) -> Result<()> {
+    let shown = dir.display();
+    // A plain rename fails if `dir` exists (or another save created it meanwhile): swap then.
+    if std::fs::rename(staged, dir).is_err() {
+        exchange(staged, dir).with_context(|| format!("cannot save {shown}: cannot replace the old checkpoint"))?;
+        std::fs::remove_dir_all(staged).ok(); // now holds the old checkpoint
+    }
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty())
+        && let Ok(f) = std::fs::File::open(parent)
+    {
+        f.sync_all().ok();
+    }
+    Ok(())
+}
+
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = |p: &Path| std::ffi::CString::new(p.as_os_str().as_bytes()).map_err(std::io::Error::other);
+    let (ca, cb) = (c(a)?, c(b)?);
+    // SAFETY: two valid NUL-terminated paths; renameat2 reads them and touches nothing else.
+    let rc =
+        unsafe { libc::renameat2(libc::AT_FDCWD, ca.as_ptr(), libc::AT_FDCWD, cb.as_ptr(), libc::RENAME_EXCHANGE) };
+    if rc == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    // Not atomic: a crash between the renames leaves the old checkpoint at `aside`.
+    let aside = a.with_extension("old");
+    std::fs::rename(b, &aside)?;
+    std::fs::rename(a, b)?;
+    std::fs::rename(&aside, a)
 }
 
 /// A tensor by name: `(name, shape, row-major values)`.
@@ -34,9 +131,25 @@ pub type NamedTensor = (String, Vec<usize>, Vec<f32>);
 /// A safetensors file read back: name → (shape, values as f32).
 pub type TensorMap = HashMap<String, (Vec<usize>, Vec<f32>)>;
 
-/// Writes named f32 tensors `(name, shape, values)` as safetensors, with HF's
-/// `{"format": "pt"}` metadata (transformers refuses files without it).
+/// Writes named f32 tensors `(name, shape, values)` as a safetensors file, all or nothing: a
+/// temporary file beside `path`, synced, then renamed over it.
 pub fn write_tensors(path: &Path, tensors: &[NamedTensor]) -> Result<()> {
+    let data = tensor_bytes(tensors)?;
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp =
+        tempfile::NamedTempFile::new_in(parent).with_context(|| format!("cannot write {}", path.display()))?;
+    std::io::Write::write_all(&mut tmp, &data).with_context(|| format!("cannot write {}", path.display()))?;
+    tmp.as_file().sync_all().with_context(|| format!("cannot write {}", path.display()))?;
+    tmp.persist(path).map_err(|e| anyhow!("cannot write {}: {}", path.display(), e.error))?;
+    Ok(())
+}
+
+/// Named f32 tensors as safetensors bytes, with HF's `{"format": "pt"}` metadata
+/// (transformers refuses files without it).
+fn tensor_bytes(tensors: &[NamedTensor]) -> Result<Vec<u8>> {
     let bytes: Vec<(String, Vec<usize>, Vec<u8>)> = tensors
         .iter()
         .map(|(n, s, v)| (n.clone(), s.clone(), v.iter().flat_map(|x| x.to_le_bytes()).collect()))
@@ -46,14 +159,7 @@ pub fn write_tensors(path: &Path, tensors: &[NamedTensor]) -> Result<()> {
         .map(|(n, s, b)| Ok((n.clone(), TensorView::new(Dtype::F32, s.clone(), b)?)))
         .collect::<Result<Vec<_>, safetensors::SafeTensorError>>()?;
     let meta = HashMap::from([("format".to_string(), "pt".to_string())]);
-    let data = safetensors::serialize(views, Some(meta))?;
-    write_atomic(path, &data)
-}
-
-fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, data).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
+    Ok(safetensors::serialize(views, Some(meta))?)
 }
 
 /// Reads `dir/config.json` and checks it.
@@ -103,7 +209,7 @@ pub fn read_tensors(path: &Path) -> Result<TensorMap> {
         .map_err(|e| anyhow!("{}: not a valid safetensors file ({e})", path.display()))?;
     file.tensors()
         .into_iter()
-        .filter(|(_, v)| matches!(v.dtype(), Dtype::F32 | Dtype::F64 | Dtype::BF16 | Dtype::I64))
+        .filter(|(_, v)| matches!(v.dtype(), Dtype::F32 | Dtype::F64 | Dtype::F16 | Dtype::BF16 | Dtype::I64))
         .map(|(n, v)| Ok((n, (v.shape().to_vec(), to_f32(&v)?))))
         .collect()
 }
@@ -113,10 +219,9 @@ fn to_f32(v: &TensorView) -> Result<Vec<f32>> {
     Ok(match v.dtype() {
         Dtype::F32 => d.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect(),
         Dtype::F64 => d.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")) as f32).collect(),
-        Dtype::BF16 => {
-            d.chunks_exact(2).map(|c| f32::from_bits(u32::from(u16::from_le_bytes([c[0], c[1]])) << 16)).collect()
-        }
+        Dtype::F16 => d.chunks_exact(2).map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32()).collect(),
+        Dtype::BF16 => d.chunks_exact(2).map(|c| half::bf16::from_le_bytes([c[0], c[1]]).to_f32()).collect(),
         Dtype::I64 => d.chunks_exact(8).map(|c| i64::from_le_bytes(c.try_into().expect("8 bytes")) as f32).collect(),
-        other => bail!("dtype {other:?} is not supported: save the weights as float32"),
+        other => bail!("dtype {other:?} is not supported: save the weights as float32, float16 or bfloat16"),
     })
 }

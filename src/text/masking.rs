@@ -129,7 +129,8 @@ impl Masker {
 
     /// `round(len * prob)` capped by `max_predictions`, at least 1; `len` counts the specials.
     pub fn count_to_predict(&self, len: usize) -> usize {
-        let n = round_half_even(len as f64 * self.prob) as usize;
+        // Python 3's `round`, as the reference uses: halves go to the even neighbour.
+        let n = (len as f64 * self.prob).round_ties_even() as usize;
         n.max(1).min(self.max_predictions)
     }
 
@@ -206,10 +207,4 @@ impl Masker {
     fn is_continuation(&self, id: u32) -> bool {
         self.continuation.get(id as usize).copied().unwrap_or(false)
     }
-}
-
-/// Python 3's `round`: halves go to the even neighbour (round(1.5) = 2, round(4.5) = 4).
-pub fn round_half_even(x: f64) -> f64 {
-    let r = x.round();
-    if (x - x.trunc()).abs() == 0.5 && r % 2.0 != 0.0 { r - x.signum() } else { r }
 }

@@ -68,11 +68,11 @@ impl App {
         if !run.quiz_done() {
             return self.error("answer the quiz first: press A, type your answer, press Enter");
         }
-        let id = run.lesson.id.clone();
+        let lesson = run.lesson.clone();
         let last = run.is_last();
         let next = run.step + 1;
         let number = run.number;
-        let p = self.progress.lesson_mut(&id);
+        let p = self.progress.lesson_mut(&lesson);
         p.completed.insert(current.id);
         if last {
             p.finished = true;
@@ -121,8 +121,8 @@ impl App {
         let expected = self.expected_answer();
         let Some(run) = &mut self.lesson else { return };
         run.answer(text, expected);
-        let (id, step) = (run.lesson.id.clone(), run.current().id.clone());
-        self.progress.lesson_mut(&id).answers.insert(step, text.trim().to_string());
+        let (lesson, step) = (run.lesson.clone(), run.current().id.clone());
+        self.progress.lesson_mut(&lesson).answers.insert(step, text.trim().to_string());
         self.save_progress();
     }
 

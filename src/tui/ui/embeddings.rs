@@ -58,7 +58,9 @@ fn table(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
         head.push(Span::styled(format!("{:<w$}", &name[..name.len().min(dims + 2)], w = dims + 3), style));
     }
     lines.push(Line::from(head));
-    let first = app.cursor.saturating_sub(area.height.saturating_sub(4) as usize - 1);
+    // Rows left for tokens under the header line; the cursor's row stays in view.
+    let rows = (area.height as usize).saturating_sub(5);
+    let first = app.cursor.saturating_sub(rows);
     for i in first..e.ids.len() {
         let style = if i == app.cursor { theme.selected() } else { theme.segment(e.segments[i]) };
         let mut spans =
