@@ -21,6 +21,26 @@ use crate::model::{BertConfig, Params, checkpoint};
 use crate::text::corpus::Corpus;
 use crate::text::tokenize::BertTokenizer;
 
+/// The screen was asked for without a terminal (`bert-tutor | cat`): `main` exits with 2.
+#[derive(Debug)]
+pub struct NotATerminal;
+
+impl std::fmt::Display for NotATerminal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "the bert-tutor screen needs a terminal on stdin and stdout; for output you can pipe, use a subcommand: inspect, eval, train, compare, bench, or lesson (lists the lessons)",
+        )
+    }
+}
+
+impl std::error::Error for NotATerminal {}
+
+/// Fails with [`NotATerminal`] unless stdin and stdout are both terminals.
+pub fn require_terminal() -> Result<()> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() { Ok(()) } else { Err(NotATerminal.into()) }
+}
+
 /// Runs what the command line asked for.
 pub fn run(cli: Cli) -> Result<()> {
     let inputs = cli.inputs;

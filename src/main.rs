@@ -11,7 +11,8 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            // Usage errors exit 2, as clap's own do.
+            if e.is::<bert_tutor::cmd::NotATerminal>() { ExitCode::from(2) } else { ExitCode::FAILURE }
         }
     }
 }

@@ -31,17 +31,32 @@ pub struct LoopStats {
     pub key_redraws: Vec<Instant>,
 }
 
-/// Runs until the user quits. `ratatui::init` installs a panic hook that restores the
-/// terminal, and `restore` runs on every other way out.
+/// Runs until the user quits or a termination signal arrives. `ratatui::try_init` installs
+/// a panic hook that restores the terminal; a panic of the trainer thread is left to the
+/// worker, which reports it on screen, so the hook skips it. `restore` runs on every other
+/// way out, and lesson progress is saved once more on the way.
 pub fn run(mut app: App, trainer: crate::train::Trainer, running: bool) -> Result<()> {
     let (tx, rx) = mpsc::channel::<Event>();
     let (cmd_tx, cmd_rx) = mpsc::channel::<Command>();
     let stop = Arc::new(AtomicBool::new(false));
+    let mut terminal = ratatui::try_init().map_err(|e| anyhow::anyhow!("cannot start the terminal screen: {e}"))?;
+    let screen_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if std::thread::current().name() != Some(worker::THREAD_NAME) {
+            screen_hook(info);
+        }
+    }));
+    let signal_tx = tx.clone();
+    // Only one handler per process; if one is already set, Ctrl-C still arrives as a key.
+    ctrlc::set_handler(move || {
+        signal_tx.send(Event::Signal).ok();
+    })
+    .ok();
     let worker = worker::spawn(trainer, app.tok.clone(), cmd_rx, tx.clone(), running);
     let input = event::spawn_input(tx, stop.clone());
     app.set_commands(cmd_tx.clone());
-    let mut terminal = ratatui::init();
     let result = event_loop(&mut terminal, &mut app, &rx, None, None);
+    app.save_progress();
     ratatui::restore();
     stop.store(true, Ordering::Relaxed);
     cmd_tx.send(Command::Stop).ok();
@@ -101,6 +116,10 @@ fn handle(app: &mut App, e: Event) -> bool {
             true
         }
         Event::Term(_) => false, // a resize: the next frame lays out to the new size
+        Event::Signal => {
+            app.quit = true;
+            false
+        }
         Event::Train(t) => {
             app.on_train(t);
             false

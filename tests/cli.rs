@@ -396,25 +396,23 @@ fn eval_with_few_positions_truncates_and_never_panics() {
     assert!(err.contains("dropped 3 word pieces"), "{err}");
 }
 
-/// `train --lr nan` runs, fails at step 2, and says "the last good weights (step 1) are
-/// saved", but step 1's update (lr NaN) already made every weight NaN: the check in
-/// `Trainer::train_step` looks at the loss and gradient, never at the updated weights.
+/// A learning rate that is not a positive number up to 1 (NaN, 0, negative, above 1) is
+/// refused before any step: exit 1, one line naming `--lr`, and no checkpoint folder written.
+/// (Weights that turn non-finite during training are covered in `tests/faults.rs`.)
 #[test]
-fn train_never_saves_non_finite_weights() {
-    let dir = TempDir::new("nan-lr");
+fn train_refuses_an_unusable_learning_rate_before_any_step() {
+    let dir = TempDir::new("bad-lr");
     let out = dir.join("out");
-    let o = run(&["train", "--steps", "3", "--lr", "nan", "--out", out.to_str().unwrap()]);
-    println!("train --lr nan: {}\n{}", o.status, stderr(&o));
-    let weights = out.join("model.safetensors");
-    if weights.is_file() {
-        let tensors = bert_tutor::model::checkpoint::read_tensors(&weights).unwrap();
-        let bad: usize = tensors.values().map(|(_, v)| v.iter().filter(|x| !x.is_finite()).count()).sum();
-        assert_eq!(bad, 0, "the saved 'last good weights' hold {bad} non-finite values");
+    for lr in ["nan", "0", "-1e-3", "5", "inf"] {
+        let flag = format!("--lr={lr}");
+        let line = fails(&["train", "--steps", "3", &flag, "--out", out.to_str().unwrap()]);
+        assert!(line.contains("--lr") && line.contains("learning rate"), "--lr {lr}: {line}");
+        assert!(!out.exists(), "--lr {lr} wrote {}", out.display());
     }
 }
 
-/// A checkpoint whose outputs are NaN: `eval` exits 0 and prints "MLM loss 0.0000 + NSP
-/// loss 0.0000 = total 0.0000" (JSON: null), because `print_text` reads NaN as 0.
+/// A checkpoint whose weights are NaN is an error for `eval` (exit 1, one line saying the
+/// outputs are not finite), never a table of NaN or zero losses with exit 0.
 #[test]
 fn eval_of_a_nan_checkpoint_is_an_error() {
     use bert_tutor::model::{BertConfig, Params, checkpoint};
@@ -426,10 +424,10 @@ fn eval_of_a_nan_checkpoint_is_an_error() {
     for (_, mut t) in params.tensors_mut() {
         t.fill(f32::NAN);
     }
-    checkpoint::save(&dir.0, &cfg, &params, Some(&tok)).unwrap();
-    let o = run(&["eval", "--model", dir.0.to_str().unwrap(), "--mask", "3,8", "--label", "is-next"]);
-    println!("{}", stdout(&o));
-    fails(&["eval", "--model", dir.0.to_str().unwrap(), "--mask", "3,8", "--label", "is-next"]);
+    let ck = dir.join("ck");
+    checkpoint::save(&ck, &cfg, &params, Some(&tok)).unwrap();
+    let line = fails(&["eval", "--model", ck.to_str().unwrap(), "--mask", "3,8", "--label", "is-next"]);
+    assert!(line.to_lowercase().contains("finite") || line.contains("NaN"), "{line}");
 }
 
 /// Ctrl-C (SIGINT) during `train` stops at the next step boundary, saves, and exits 0.
@@ -457,5 +455,19 @@ fn ctrl_c_during_train_saves_the_checkpoint() {
     assert!(rest.iter().any(|l| l.starts_with("interrupted; saved step")), "{rest:?}");
     for f in ["config.json", "model.safetensors", "tokenizer.json", "vocab.txt"] {
         assert!(out.join(f).is_file(), "{f} missing");
+    }
+}
+
+/// The screen without a terminal (`bert-tutor | cat`, or a lesson in a pipe): exit 2 and one
+/// line naming the subcommands that print instead; no escape codes and no panic.
+#[test]
+fn the_screen_without_a_terminal_is_one_line_and_exit_2() {
+    for args in [&[][..], &["lesson", "1"][..], &["--seed", "3"][..]] {
+        let o = run(args);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(o.stdout.is_empty(), "{args:?} wrote to the pipe: {:?}", stdout(&o));
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.starts_with("error: the bert-tutor screen needs a terminal") && err.contains("inspect"), "{err}");
     }
 }

@@ -1,6 +1,8 @@
 //! The real binary in a real terminal: tmux runs `bert-tutor`, keys are sent, and the
 //! screen is read back. Steps through the stages, edits sentence B, and quits; the exit
-//! status must be 0 and the terminal back to the shell. Skipped (with a note) without tmux.
+//! status must be 0 and the terminal back to the shell. Without tmux the tests are skipped
+//! with a note on the terminal, except under CI (`CI` set, as `.ci/run` does), where a
+//! missing tmux fails them.
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -39,10 +41,22 @@ impl Session {
     }
 }
 
+/// True when tmux can run. Without it: a failure under CI, else a note written straight to
+/// the terminal (the test harness hides a passing test's own output) and a skip.
+fn have_tmux(test: &str) -> bool {
+    if Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success()) {
+        return true;
+    }
+    let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty());
+    assert!(!ci, "tmux is not installed, and CI must run the end-to-end tests (.ci/run installs tmux)");
+    use std::io::Write;
+    writeln!(std::io::stderr(), "SKIPPED {test}: tmux is not installed (.ci/run installs it)").ok();
+    false
+}
+
 #[test]
 fn steps_through_the_stages_edits_the_pair_and_quits_cleanly() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        eprintln!("tmux is not installed: skipping the end-to-end test (.ci/run installs it)");
+    if !have_tmux("steps_through_the_stages_edits_the_pair_and_quits_cleanly") {
         return;
     }
     let name = format!("bert-tutor-e2e-{}", std::process::id());
@@ -86,4 +100,43 @@ fn steps_through_the_stages_edits_the_pair_and_quits_cleanly() {
     let after = s.wait_for("EXIT=");
     assert!(after.contains("EXIT=0"), "bert-tutor did not exit cleanly:\n{after}");
     assert!(!after.contains("1 Text to pieces"), "the TUI is still on the screen after quitting:\n{after}");
+}
+
+/// The pid of the process the tmux pane's shell started (bert-tutor).
+fn app_pid(session: &str) -> u32 {
+    let out = Command::new("tmux").args(["display", "-p", "-t", session, "#{pane_pid}"]).output().unwrap();
+    let shell = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children")).unwrap();
+    children.split_whitespace().next().expect("the shell has started bert-tutor").parse().unwrap()
+}
+
+/// SIGTERM and SIGHUP, sent as real signals to the running TUI with a lesson open: each
+/// ends it with exit status 0, the terminal back to the shell, and the lesson's place saved.
+#[test]
+fn a_termination_signal_restores_the_terminal_and_saves_progress() {
+    if !have_tmux("a_termination_signal_restores_the_terminal_and_saves_progress") {
+        return;
+    }
+    for signal in ["TERM", "HUP"] {
+        let state = tempfile::tempdir().unwrap();
+        let name = format!("bert-tutor-sig{signal}-{}", std::process::id());
+        let bin = env!("CARGO_BIN_EXE_bert-tutor");
+        let shell = format!("BERT_TUTOR_STATE_DIR={} {bin} lesson 1; echo EXIT=$?; sleep 60", state.path().display());
+        let ok = Command::new("tmux")
+            .args(["new-session", "-d", "-s", &name, "-x", "120", "-y", "40", &shell])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+        let s = Session(name.clone());
+        s.wait_for("step 1/");
+        s.keys(&["]"]);
+        s.wait_for("step 2/");
+        let pid = app_pid(&name);
+        assert!(Command::new("kill").args([&format!("-{signal}"), &pid.to_string()]).status().unwrap().success());
+        let after = s.wait_for("EXIT=");
+        assert!(after.contains("EXIT=0"), "SIG{signal}: not a clean exit:\n{after}");
+        assert!(!after.contains("Text to pieces"), "SIG{signal}: the TUI is still on the screen:\n{after}");
+        let saved = std::fs::read_to_string(state.path().join("progress.json")).expect("progress was saved");
+        assert!(saved.contains("why-pretrain"), "SIG{signal}: {saved}");
+    }
 }

@@ -58,12 +58,13 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     let m_dec = masked / t;
     let decoder = sgemm_rate(m_dec, args.hidden, args.vocab, t);
     let ffn = sgemm_rate(args.batch * args.seq / t, args.hidden, args.ffn, t);
+    let encode_ms = long_pair_encode_ms()?;
     if args.json {
         let out = json!({
             "steps_per_sec": steps_per_sec, "tokens_per_sec": tokens_per_sec, "ms_per_step": 1e3 / steps_per_sec,
             "gflop_per_step": gflop, "gflops": gflop * steps_per_sec, "threads": tcfg.threads,
             "sgemm_1024_gflops": sgemm, "decoder_matmul_gflops": decoder, "ffn_matmul_gflops": ffn,
-            "final_loss": last,
+            "final_loss": last, "long_pair_encode_ms": encode_ms,
             "config": {"vocab": args.vocab, "hidden": args.hidden, "layers": args.layers, "heads": args.heads,
                        "ffn": args.ffn, "batch": args.batch, "seq": args.seq, "steps": args.steps},
         });
@@ -87,8 +88,21 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             100.0 * ffn / sgemm
         );
         println!("final loss {last:.3}");
+        println!("encode a 2×10,000-word pair into 128 positions (the truncation guard): {encode_ms:.1} ms");
     }
     Ok(())
+}
+
+/// Milliseconds to encode a pair of 10,000-word sentences with the bundled tokenizer. The
+/// post-processor once expanded truncation overflow into every (A chunk × B chunk)
+/// combination, a minute instead of milliseconds; this is where that would show.
+fn long_pair_encode_ms() -> Result<f64> {
+    let tok = crate::text::tokenize::BertTokenizer::bundled()?;
+    let pool: Vec<&str> = crate::text::corpus::DEFAULT_CORPUS.split_whitespace().collect();
+    let text = (0..10_000).map(|i| pool[(i * 7919) % pool.len()]).collect::<Vec<_>>().join(" ");
+    let start = Instant::now();
+    tok.encode_pair(&text, &text, 128)?;
+    Ok(start.elapsed().as_secs_f64() * 1e3)
 }
 
 /// Random full-length pairs: `[CLS]` at 0, `[SEP]` in the middle and at the end,

@@ -39,6 +39,7 @@ pub fn run(inputs: &Inputs, args: &LessonArgs) -> Result<()> {
         }
         Some(which) => {
             let index = find(&lessons, which)?;
+            super::require_terminal()?;
             let mut app = super::tui::build(inputs)?;
             if let Some(note) = super::tui::attach_progress(&mut app) {
                 app.message = Some(crate::tui::app::Message { text: note, error: true });

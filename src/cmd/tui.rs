@@ -7,6 +7,7 @@ use crate::lesson::progress::Progress;
 use crate::tui::app::{App, Message};
 
 pub fn run(inputs: &Inputs) -> Result<()> {
+    super::require_terminal()?;
     let mut app = build(inputs)?;
     if let Some(note) = attach_progress(&mut app) {
         app.message = Some(Message { text: note, error: true });

@@ -141,7 +141,9 @@ impl Trainer {
     /// Weights can also go bad while staying finite (a huge learning rate), so a copy is
     /// kept every [`GOOD_EVERY`] steps; on failure the weights go back to it.
     pub fn train_step(&mut self) -> Result<StepStats> {
-        if self.step.is_multiple_of(GOOD_EVERY) {
+        // A step can leave non-finite weights behind a finite loss (a huge learning rate):
+        // only finite weights become the ones a failure goes back to.
+        if self.step.is_multiple_of(GOOD_EVERY) && self.params.global_norm().is_finite() {
             self.last_good = (self.step, self.params.clone());
         }
         let batch = self.stream.next_batch(self.tcfg.batch_size, &self.corpus, &self.masker, &mut self.rng);

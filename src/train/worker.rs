@@ -32,6 +32,10 @@ pub enum Command {
     /// Fresh initial weights from this seed, step 0.
     Reset(u64),
     Save(PathBuf),
+    /// Fault injection: makes the trainer thread panic, so tests and the soak script can
+    /// check that the screen survives it.
+    #[doc(hidden)]
+    Crash,
     Stop,
 }
 
@@ -57,8 +61,11 @@ pub enum TrainEvent {
         step: usize,
         dir: PathBuf,
     },
-    /// Training stopped (NaN loss) or a save failed: the message says which and why.
+    /// A save failed, or a step went non-finite (the weights are back at the last good
+    /// step and training is paused): the message says which and what to do.
     Failed(String),
+    /// The trainer thread panicked and is gone; the message is the panic's.
+    Crashed(String),
 }
 
 /// How often snapshots and held-out evaluations go out.
@@ -75,15 +82,17 @@ pub fn spawn<E: From<TrainEvent> + Send + 'static>(
     events: Sender<E>,
     running: bool,
 ) -> JoinHandle<()> {
-    std::thread::spawn(move || {
-        let mut w = Worker { running, last_snapshot: Instant::now() - SNAPSHOT_EVERY, failed: false };
+    let thread = std::thread::Builder::new().name(THREAD_NAME.into());
+    let report = events.clone();
+    let body = move || {
+        let mut w = Worker { running, last_snapshot: Instant::now() - SNAPSHOT_EVERY };
         let send = |e: TrainEvent| events.send(E::from(e)).is_ok();
         if !send(TrainEvent::Status { running, peak_lr: trainer.tcfg.schedule.peak }) {
             return;
         }
         send(TrainEvent::Eval { step: trainer.step, stats: trainer.evaluate() });
         loop {
-            let cmd = if w.running && !w.failed {
+            let cmd = if w.running {
                 match commands.try_recv() {
                     Ok(c) => Some(c),
                     Err(TryRecvError::Empty) => None,
@@ -100,17 +109,31 @@ pub fn spawn<E: From<TrainEvent> + Send + 'static>(
                 Some(c) => w.apply(c, &mut trainer, &tok, &send),
                 None => true,
             };
-            if step_once && !w.failed && !w.step(&mut trainer, &send) {
+            if step_once && !w.step(&mut trainer, &send) {
                 return;
             }
         }
-    })
+    };
+    thread
+        .spawn(move || {
+            if let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) {
+                let why = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown panic".into());
+                report.send(E::from(TrainEvent::Crashed(why))).ok();
+            }
+        })
+        .expect("the OS can start one more thread")
 }
+
+/// The trainer thread's name: the TUI's panic hook tells its panics from the screen's by it.
+pub const THREAD_NAME: &str = "trainer";
 
 struct Worker {
     running: bool,
     last_snapshot: Instant,
-    failed: bool,
 }
 
 impl Worker {
@@ -145,7 +168,6 @@ impl Worker {
             }
             Command::Reset(seed) => {
                 t.reset(Params::init(&t.cfg, &mut StdRng::seed_from_u64(seed)));
-                self.failed = false;
                 self.snapshot(t, send);
                 send(TrainEvent::Eval { step: 0, stats: t.evaluate() });
                 self.running
@@ -157,6 +179,7 @@ impl Worker {
                 };
                 self.running
             }
+            Command::Crash => panic!("fault injected by Command::Crash"),
             Command::Stop => false,
         }
     }
@@ -170,9 +193,15 @@ impl Worker {
                 }
             }
             Err(e) => {
-                self.failed = true;
+                // `train_step` has put the last good weights back: show them, and pause.
                 self.running = false;
-                return send(TrainEvent::Failed(format!("{e:#}; training paused, press R to reset")));
+                let why = format!(
+                    "{e:#} (peak lr {:.1e}); weights restored to step {} and training paused: press - to lower the learning rate and Space to resume, or R for fresh weights",
+                    t.tcfg.schedule.peak, t.step
+                );
+                return send(TrainEvent::Failed(why))
+                    && send(TrainEvent::Status { running: false, peak_lr: t.tcfg.schedule.peak })
+                    && self.snapshot(t, send);
             }
         }
         if t.step.is_multiple_of(EVAL_EVERY_STEPS) {

@@ -139,9 +139,7 @@ impl App {
     }
 
     fn send(&mut self, c: Command) {
-        if let Some(tx) = &self.commands
-            && tx.send(c).is_err()
-        {
+        if self.training.crashed || self.commands.as_ref().is_some_and(|tx| tx.send(c).is_err()) {
             self.error("the trainer thread has stopped; restart bert-tutor to train again");
         }
     }
@@ -188,6 +186,9 @@ impl App {
                 self.send(Command::SetWeights(self.training.heads.weights()));
                 self.info(format!("training loss: {}", self.loss_label()));
                 self.recompute();
+            }
+            Action::ResetWeights if self.training.crashed => {
+                self.error("the trainer thread has stopped; restart bert-tutor to train again")
             }
             Action::ResetWeights => {
                 self.seed = self.seed.wrapping_add(1);
@@ -288,6 +289,14 @@ impl App {
             TrainEvent::Failed(why) => {
                 self.training.running = false;
                 self.error(why);
+            }
+            TrainEvent::Crashed(why) => {
+                self.training.running = false;
+                self.training.crashed = true;
+                self.commands = None;
+                self.error(format!(
+                    "the trainer thread crashed ({why}); the stages show its last weights: restart bert-tutor to train again"
+                ));
             }
         }
     }

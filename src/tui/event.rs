@@ -15,6 +15,8 @@ pub enum Event {
     /// A key, a resize, a paste: whatever the terminal sent.
     Term(term::Event),
     Train(TrainEvent),
+    /// SIGTERM, SIGHUP or SIGINT from outside the terminal: quit as `q` would.
+    Signal,
 }
 
 impl From<TrainEvent> for Event {

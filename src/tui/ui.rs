@@ -97,7 +97,11 @@ fn too_small(area: Rect, buf: &mut Buffer) {
 
 fn title_bar(app: &App, theme: Theme) -> Line<'static> {
     let t = &app.training;
-    let status = if t.running { "▶ training" } else { "⏸ paused" };
+    let status = match (t.crashed, t.running) {
+        (true, _) => "✖ trainer stopped",
+        (false, true) => "▶ training",
+        (false, false) => "⏸ paused",
+    };
     Line::from(vec![
         Span::styled(" bert-tutor ", theme.selected()),
         Span::raw(" A: "),

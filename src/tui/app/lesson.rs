@@ -171,7 +171,8 @@ impl App {
         }
     }
 
-    fn save_progress(&mut self) {
+    /// Writes lesson progress to its file (if it has one); a failure becomes the message.
+    pub fn save_progress(&mut self) {
         let Some(path) = self.progress_path.clone() else { return };
         if let Err(e) = self.progress.save(&path) {
             self.error(format!("{e:#}"));

@@ -31,6 +31,8 @@ pub struct Training {
     pub steps_per_sec: f32,
     /// A reset was asked for and the trainer has not confirmed it yet.
     pub awaiting_reset: bool,
+    /// The trainer thread panicked: nothing trains until bert-tutor restarts.
+    pub crashed: bool,
 }
 
 impl Training {
