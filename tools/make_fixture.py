@@ -24,6 +24,7 @@ What it makes (all under tests/fixtures/, total well under 1 MB):
                           tied matrix (embedding lookup + MLM decoder). nn.Embedding(padding_idx=0)
                           means row 0 receives no gradient from the lookup, only from the decoder.
       adamw_losses (5,)   total loss BEFORE each of 5 AdamW steps on the same batch
+      adamw.<name>        every parameter AFTER the 5 AdamW steps
                           (lr=1e-2, betas=(0.9, 0.999), eps=1e-6, weight_decay=0.01 except for
                           parameters whose name contains "bias" or "LayerNorm" -> 0.0; constant lr,
                           no clipping, eval mode). adamw_losses[0] == total_loss.
@@ -242,6 +243,9 @@ def main():
         o.loss.backward()
         opt.step()
     assert adamw_losses[0] == hf_loss.item()
+    # every parameter after the 5 steps (the tied decoder appears once, as the word table):
+    # a wrong decay group (a LayerNorm weight decayed, say) moves these by ~lr·wd·w per step.
+    adamw_params = {"adamw." + n: p.detach().float().contiguous() for n, p in model_opt.named_parameters()}
     # the saved gradients were not disturbed by the optimizer run
     assert torch.equal(model64.bert.embeddings.word_embeddings.weight.grad, g_we)
 
@@ -269,6 +273,7 @@ def main():
         "adamw_losses": torch.tensor(adamw_losses, dtype=torch.float32),
     }
     ref.update(grads)
+    ref.update(adamw_params)
     ref = {k: v.contiguous() for k, v in ref.items()}
     ref_path = os.path.join(FIXTURES, "tiny_bert_reference.safetensors")
     save_file(ref, ref_path, metadata={"format": "pt", "generator": "tools/make_fixture.py"})

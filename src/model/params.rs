@@ -173,10 +173,8 @@ impl Params {
     }
 }
 
-/// One N(0, 1) draw by Box–Muller (rand 0.10 has no normal distribution of its own).
+/// One N(0, 1) draw (`rand_distr`'s ziggurat sampler).
 pub fn standard_normal<R: Rng>(rng: &mut R) -> f32 {
     use rand::RngExt;
-    let u1: f64 = 1.0 - rng.random::<f64>(); // in (0, 1], so ln is finite
-    let u2: f64 = rng.random::<f64>();
-    ((-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()) as f32
+    rng.sample(rand_distr::StandardNormal)
 }
