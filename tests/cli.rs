@@ -471,3 +471,13 @@ fn the_screen_without_a_terminal_is_one_line_and_exit_2() {
         assert!(err.starts_with("error: the bert-tutor screen needs a terminal") && err.contains("inspect"), "{err}");
     }
 }
+
+/// `train --batch 0` is refused up front (it once became a batch of 1 without a word).
+#[test]
+fn train_refuses_an_empty_batch() {
+    let dir = TempDir::new("batch-0");
+    let out = dir.join("out");
+    let line = fails(&["train", "--steps", "1", "--batch", "0", "--out", out.to_str().unwrap()]);
+    assert!(line.contains("--batch 0"), "{line}");
+    assert!(!out.exists());
+}

@@ -24,6 +24,9 @@ pub fn run(inputs: &Inputs, args: &TrainArgs) -> Result<()> {
     if args.steps == 0 {
         anyhow::bail!("--steps 0 trains nothing: give at least 1");
     }
+    if args.batch == 0 {
+        anyhow::bail!("--batch 0 holds no pairs: give at least 1 (the recommended run uses 32)");
+    }
     if args.max_seq_length < 8 {
         anyhow::bail!(
             "--max-seq-length {} is too short for [CLS] A [SEP] B [SEP]: give at least 8",
@@ -34,7 +37,7 @@ pub fn run(inputs: &Inputs, args: &TrainArgs) -> Result<()> {
     let corpus = super::load_corpus(inputs, &tok)?;
     let (cfg, params) = super::load_model_shaped(inputs, &tok, &args.shape, args.max_seq_length)?;
     let tcfg = TrainConfig {
-        batch_size: args.batch.max(1),
+        batch_size: args.batch,
         pair: PairConfig { max_seq_length: args.max_seq_length, task: inputs.sentence_task, ..PairConfig::default() },
         schedule: Schedule { peak: args.lr, warmup: args.warmup.min(args.steps), total: args.steps, floor: 0.0 },
         seed: inputs.seed,

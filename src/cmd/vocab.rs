@@ -9,7 +9,7 @@
 
 use std::path::Path;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use crate::text::tokenize::BertTokenizer;
 
@@ -29,7 +29,7 @@ pub fn build(corpus_text: &str, out: &Path, vocab_size: usize, min_frequency: u6
         anyhow::bail!("the corpus has no sentences to learn a vocabulary from");
     }
     let tok = BertTokenizer::train(&lines, vocab_size, min_frequency)?;
-    std::fs::create_dir_all(out)?;
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create the vocabulary folder {}", out.display()))?;
     tok.save(out)?;
     let (pieces, unk) = unk_rate(&tok, &lines)?;
     let figure = tok.encode_pair(crate::DEFAULT_A, crate::DEFAULT_B, 512)?.tokens.join(" ");
