@@ -61,7 +61,8 @@ fn steps_through_the_stages_edits_the_pair_and_quits_cleanly() {
     }
     let name = format!("bert-tutor-e2e-{}", std::process::id());
     let bin = env!("CARGO_BIN_EXE_bert-tutor");
-    let shell = format!("{bin} --seed 3; echo EXIT=$?; sleep 60");
+    let state = tempfile::tempdir().unwrap(); // no saved progress: a first launch
+    let shell = format!("BERT_TUTOR_STATE_DIR={} {bin} --seed 3; echo EXIT=$?; sleep 60", state.path().display());
     let ok = Command::new("tmux")
         .args(["new-session", "-d", "-s", &name, "-x", "120", "-y", "40", &shell])
         .status()
@@ -71,6 +72,7 @@ fn steps_through_the_stages_edits_the_pair_and_quits_cleanly() {
 
     let first = s.wait_for("1. Text to pieces");
     assert!(first.contains("play ##ing"), "{first}");
+    assert!(first.contains("New here? Press L for lesson 1"), "a first launch offers lesson 1:\n{first}");
     for (key, title) in [("Right", "2. The input"), ("Right", "3. Embedding rows"), ("Right", "4. Mask selection")] {
         s.keys(&[key]);
         s.wait_for(title);

@@ -130,6 +130,21 @@ fn the_numbers_on_screen_are_the_models() {
     }
 }
 
+/// The last batch's sum on stage 7 writes its weights in: with NSP off it reads
+/// `1·a (MLM) + 0·b (NSP) = a`, not a sum that seems to drop a term.
+#[test]
+fn the_last_batch_sum_shows_its_weights() {
+    use bert_tutor::train::StepStats;
+    use bert_tutor::train::worker::TrainEvent;
+    let mut app = app();
+    app.update(Action::GoStage(6));
+    app.update(Action::CycleWeights); // MLM only
+    let s = StepStats { step: 12, mlm_loss: 3.621, nsp_loss: 0.662, total_loss: 3.621, lr: 1e-3, grad_norm: 1.0 };
+    app.on_train(TrainEvent::Step(s));
+    let screen = draw(&app, 120, 40).backend().to_string();
+    assert!(screen.contains("Last training batch (step 12): 1·3.621 (MLM) + 0·0.662 (NSP) = 3.621"), "{screen}");
+}
+
 /// Stage 6 prints P(IsNext) and P(NotNext) from the NSP head's softmax, and they add to 1.
 #[test]
 fn the_nsp_probabilities_on_screen_add_to_one() {

@@ -11,6 +11,10 @@ pub fn run(inputs: &Inputs) -> Result<()> {
     let mut app = build(inputs)?;
     if let Some(note) = attach_progress(&mut app) {
         app.message = Some(Message { text: note, error: true });
+    } else if app.progress.current.is_none() && app.progress.lessons.is_empty() && !app.lessons.is_empty() {
+        // A first launch: offer the course in one line, without opening it.
+        let text = format!("New here? Press L for lesson 1, \"{}\"", app.lessons[0].title);
+        app.message = Some(Message { text, error: false });
     } else if let Some((i, step)) = app.saved_position()
         && !app.progress.lessons.get(&app.lessons[i].id).is_some_and(|p| p.finished)
     {

@@ -163,7 +163,7 @@ fn keys_line(app: &App, theme: Theme) -> Line<'static> {
         Stage::Mlm => "r re-roll  m mask token",
         Stage::Nsp => "x swap B  n/N new pair",
         Stage::Sum => "w heads  r re-roll",
-        Stage::Training => "Space pause  . step  +/- lr  w heads  R reset  S save",
+        Stage::Training => ". step  +/- lr  w heads  R reset  S save",
     };
     let focus = if app.focus == Focus::Detail { "  [detail pane]" } else { "" };
     let stage_keys =

@@ -70,9 +70,12 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
         )),
     ];
     if let Some(s) = app.training.last {
+        // The weights are written in, so that a head switched off reads as 0·x, not as a
+        // sum that seems to drop a term.
+        let w = app.loss_weights();
         lines.push(Line::from(format!(
-            "Last training batch (step {}): MLM {:.3} + {head_name} {:.3} = {:.3}",
-            s.step, s.mlm_loss, s.nsp_loss, s.total_loss
+            "Last training batch (step {}): {:.0}·{:.3} (MLM) + {:.0}·{:.3} ({head_name}) = {:.3}",
+            s.step, w.mlm, s.mlm_loss, w.nsp, s.nsp_loss, s.total_loss
         )));
     }
     Paragraph::new(lines).wrap(Wrap { trim: false }).render(area, buf);
