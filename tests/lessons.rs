@@ -273,3 +273,30 @@ fn listing_and_reset_progress() {
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: there is no lesson 99"));
     let _ = Path::new("lessons");
 }
+
+/// A number quiz's tolerance matches what its question asks for: "N decimals" accepts
+/// both roundings of the true value (half a unit in the last place) and nothing coarser,
+/// so "0.7" is refused where "2 decimals" of ln 2 = 0.693 is asked.
+#[test]
+fn number_quiz_tolerances_match_the_decimals_asked_for() {
+    let mut checked = 0;
+    for lesson in bert_tutor::lesson::load_bundled().unwrap() {
+        for step in &lesson.steps {
+            let Some(quiz) = &step.quiz else { continue };
+            let QuizKind::Number { tolerance, .. } = quiz.kind else { continue };
+            for n in 1..=4 {
+                if quiz.question.contains(&format!("{n} decimals")) {
+                    let unit = 10f64.powi(-n);
+                    assert!(
+                        (0.5 * unit..=0.6 * unit).contains(&tolerance),
+                        "{}:{} asks for {n} decimals but accepts ±{tolerance}",
+                        lesson.id,
+                        step.id
+                    );
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked >= 8, "only {checked} quizzes ask for decimals");
+}
