@@ -73,7 +73,7 @@ fn keys_hf_writes_that_do_not_change_the_math_load() {
 fn absurd_shapes_are_refused_before_anything_is_allocated() {
     for (key, value, says) in [
         ("hidden_size", 1_000_000_000u64, "parameters"),
-        ("num_hidden_layers", 1_000_000_000, "parameters"),
+        ("num_hidden_layers", 1_000_000_000, "num_hidden_layers 1000000000"),
         ("vocab_size", 0, "must be positive"),
         ("num_attention_heads", 0, "must be positive"),
         ("intermediate_size", 1 << 40, "parameters"),
@@ -83,6 +83,18 @@ fn absurd_shapes_are_refused_before_anything_is_allocated() {
         let e = load_error(key, value.into());
         assert!(e.contains(says), "{key} = {value}: {e}");
     }
+    // Under the parameter cap, but millions of layers (found by fuzzing checkpoint_load).
+    let dir = tempfile::tempdir().unwrap();
+    let deep = BertConfig {
+        hidden_size: 4,
+        num_attention_heads: 1,
+        intermediate_size: 1,
+        num_hidden_layers: 3_669_722,
+        ..tiny()
+    };
+    std::fs::write(dir.path().join("config.json"), serde_json::to_string(&deep).unwrap()).unwrap();
+    let e = format!("{:#}", checkpoint::load_config(dir.path()).unwrap_err());
+    assert!(e.contains("num_hidden_layers 3669722"), "{e}");
 }
 
 #[test]

@@ -307,3 +307,47 @@ fn o_switches_the_sentence_task_and_stage_6_follows() {
     let o = &app.view.outputs;
     assert!((o.total_loss - o.mlm_loss - o.nsp_loss).abs() < 1e-5, "NSP: total = MLM + NSP again");
 }
+
+/// The header keeps the state, the step and the loss weights whatever the width, the step
+/// count or the pair: the sentences are what get cut, with "…".
+#[test]
+fn the_header_keeps_state_step_and_weights() {
+    use bert_tutor::train::StepStats;
+    use bert_tutor::train::worker::TrainEvent;
+    let mut app = app();
+    let long = "a very long sentence that a learner typed to see what happens to the header line";
+    app.pair.a = long.into();
+    app.pair.b = long.into();
+    app.on_train(TrainEvent::Step(StepStats { step: 123_456, ..Default::default() }));
+    for w in [80, 100, 120] {
+        let t = draw(&app, w, 40);
+        let buf = t.backend().buffer();
+        let header: String = (0..w).map(|x| buf[(x, 0)].symbol().to_string()).collect();
+        for must in ["⏸ paused", "step 123456", "MLM + NSP", "peak lr"] {
+            assert!(header.contains(must), "{w} wide: {must:?} missing from {header:?}");
+        }
+        if w >= 100 {
+            assert!(header.contains('…') && header.trim_end().ends_with("(IsNext)"), "{header:?}");
+        }
+    }
+}
+
+/// Every stage number is on the tab bar at every width from 80 up, and the current stage is
+/// named (issue: at 80×24 the tabs used to lose stages 6–8).
+#[test]
+fn the_tab_bar_always_shows_every_stage_number() {
+    let mut app = app();
+    for stage in 0..8 {
+        app.update(Action::GoStage(stage));
+        for w in [80, 100, 120] {
+            let t = draw(&app, w, 24);
+            let buf = t.backend().buffer();
+            let tabs: String = (0..w).map(|x| buf[(x, 1)].symbol().to_string()).collect();
+            for n in 1..=8 {
+                assert!(tabs.contains(&format!(" {n} ")), "{w} wide, stage {}: no {n} in {tabs:?}", stage + 1);
+            }
+            let title = app.stage_title(bert_tutor::tui::app::Stage::ALL[stage]);
+            assert!(tabs.contains(title), "{w} wide: the current stage is not named in {tabs:?}");
+        }
+    }
+}

@@ -41,7 +41,9 @@ pub fn save(dir: &Path, cfg: &BertConfig, p: &Params, tok: Option<&BertTokenizer
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => std::path::PathBuf::from("."),
     };
-    std::fs::create_dir_all(&parent).with_context(|| format!("cannot create folder {}", parent.display()))?;
+    std::fs::create_dir_all(&parent).with_context(|| {
+        format!("cannot save to {shown}: cannot create the folder {} (is a part of the path a file?)", parent.display())
+    })?;
     let name = dir.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "checkpoint".into());
     let staging = tempfile::Builder::new()
         .prefix(&format!(".{name}.saving-"))
@@ -165,12 +167,8 @@ fn tensor_bytes(tensors: &[NamedTensor]) -> Result<Vec<u8>> {
 /// Reads `dir/config.json` and checks it.
 pub fn load_config(dir: &Path) -> Result<BertConfig> {
     let path = dir.join(CONFIG_FILE);
-    let text =
-        std::fs::read_to_string(&path).with_context(|| format!("checkpoint {}: cannot read it", path.display()))?;
-    let cfg: BertConfig = serde_json::from_str(&text)
-        .map_err(|e| anyhow!("checkpoint {}: not a valid BERT config ({e})", path.display()))?;
-    cfg.validate().with_context(|| format!("checkpoint {}", path.display()))?;
-    Ok(cfg)
+    let bytes = std::fs::read(&path).with_context(|| format!("checkpoint {}: cannot read it", path.display()))?;
+    parse_config(&bytes, &path.display().to_string())
 }
 
 /// Loads a checkpoint folder: config and weights (HF names; old `gamma`/`beta` names
@@ -180,9 +178,40 @@ pub fn load(dir: &Path) -> Result<(BertConfig, Params)> {
     let path = dir.join(WEIGHTS_FILE);
     let shown = path.display().to_string();
     let bytes = std::fs::read(&path).with_context(|| format!("checkpoint {shown}: cannot read it"))?;
-    let file = SafeTensors::deserialize(&bytes)
+    let p = parse_weights(&cfg, &bytes, &shown)?;
+    Ok((cfg, p))
+}
+
+/// [`load`] from the two files' contents (`config.json`, `model.safetensors`), as read.
+pub fn load_from_bytes(config_json: &[u8], weights: &[u8]) -> Result<(BertConfig, Params)> {
+    let cfg = parse_config(config_json, CONFIG_FILE)?;
+    let p = parse_weights(&cfg, weights, WEIGHTS_FILE)?;
+    Ok((cfg, p))
+}
+
+/// A `config.json`'s contents, parsed and checked; `shown` names the file in errors.
+fn parse_config(bytes: &[u8], shown: &str) -> Result<BertConfig> {
+    let cfg: BertConfig =
+        serde_json::from_slice(bytes).map_err(|e| anyhow!("checkpoint {shown}: not a valid BERT config ({e})"))?;
+    cfg.validate().with_context(|| format!("checkpoint {shown}"))?;
+    Ok(cfg)
+}
+
+/// A `model.safetensors`'s contents as the parameters `cfg` needs; `shown` names the file.
+fn parse_weights(cfg: &BertConfig, bytes: &[u8], shown: &str) -> Result<Params> {
+    let file = SafeTensors::deserialize(bytes)
         .map_err(|e| anyhow!("checkpoint {shown}: not a valid safetensors file ({e})"))?;
-    let mut p = Params::zeros(&cfg);
+    // Every parameter comes from a tensor of the file, so a file holding fewer values than
+    // the config's shape needs is refused before that shape is allocated: the parameter cap
+    // alone allows millions of tiny layers, whose bookkeeping takes gigabytes.
+    let held: u128 = file.iter().map(|(_, v)| v.shape().iter().map(|&d| d as u128).product::<u128>()).sum();
+    let needed = cfg.parameter_count();
+    if held < needed {
+        bail!(
+            "checkpoint {shown}: it holds {held} values, the config needs {needed}: the files do not belong together"
+        );
+    }
+    let mut p = Params::zeros(cfg);
     for (name, mut dst) in p.tensors_mut() {
         let view = find(&file, &name).ok_or_else(|| anyhow!("checkpoint {shown}: tensor {name} is missing"))?;
         if view.shape() != dst.shape() {
@@ -193,7 +222,7 @@ pub fn load(dir: &Path) -> Result<(BertConfig, Params)> {
             *d = v;
         }
     }
-    Ok((cfg, p))
+    Ok(p)
 }
 
 /// The tensor under its HF name, or under the old TF-port LayerNorm names.

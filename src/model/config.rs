@@ -70,6 +70,10 @@ impl Default for BertConfig {
 /// CPU can train here, and small enough that a typo in `config.json` fails before allocating.
 pub const MAX_PARAMETERS: u128 = 400_000_000;
 
+/// The deepest model bert-tutor builds. The parameter cap alone would let millions of tiny
+/// layers through (each one a handful of small allocations); the fuzzer found that.
+pub const MAX_LAYERS: usize = 96;
+
 /// Keys HF writes into `config.json` that do not change `BertForPreTraining`'s forward or
 /// backward pass (bookkeeping, generation and fine-tuning settings, the TF port's pooler notes).
 const HARMLESS_KEYS: &[&str] = &[
@@ -173,6 +177,12 @@ impl BertConfig {
         if h == 0 || a == 0 || self.vocab_size == 0 || self.intermediate_size == 0 || self.num_hidden_layers == 0 {
             bail!(
                 "config: hidden_size, num_attention_heads, intermediate_size, num_hidden_layers and vocab_size must be positive"
+            );
+        }
+        if self.num_hidden_layers > MAX_LAYERS {
+            bail!(
+                "config: num_hidden_layers {} is more than bert-tutor builds ({MAX_LAYERS}; BERT-large has 24)",
+                self.num_hidden_layers
             );
         }
         let params = self.parameter_count();

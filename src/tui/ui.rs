@@ -45,8 +45,8 @@ impl Widget for &App {
             Constraint::Length(1),
         ])
         .areas(area);
-        title_bar(self, theme).render(title, buf);
-        stage_tabs(self, theme).render(tabs, buf);
+        title_bar(self, theme, title.width).render(title, buf);
+        stage_tabs(self, theme, tabs.width).render(tabs, buf);
         let body = match &self.lesson {
             Some(run) if run.visible => {
                 // The pane takes what its text needs, leaving the stage at least 5 rows; what
@@ -95,42 +95,62 @@ fn too_small(area: Rect, buf: &mut Buffer) {
     Paragraph::new(text).wrap(Wrap { trim: true }).render(area, buf);
 }
 
-fn title_bar(app: &App, theme: Theme) -> Line<'static> {
+/// The header: what matters first (state, step, loss weights, learning rate), then the pair,
+/// whose sentences are cut to the width that is left, so nothing else is ever cut.
+fn title_bar(app: &App, theme: Theme, width: u16) -> Line<'static> {
+    use unicode_width::UnicodeWidthStr;
     let t = &app.training;
     let status = match (t.crashed, t.running) {
         (true, _) => "✖ trainer stopped",
         (false, true) => "▶ training",
         (false, false) => "⏸ paused",
     };
-    Line::from(vec![
-        Span::styled(" bert-tutor ", theme.selected()),
-        Span::raw(" A: "),
-        Span::styled(format!("\"{}\"", clip(&app.pair.a, 26)), theme.fg(theme::SEGMENT_A)),
-        Span::raw("  B: "),
-        Span::styled(format!("\"{}\"", clip(&app.pair.b, 26)), theme.fg(theme::SEGMENT_B)),
-        Span::raw(format!(
-            "  ({})  │ step {} │ {status} │ peak lr {:.1e} │ {}",
-            if app.pair.custom {
-                format!("your pair, scored as {}", app.pair.label_name())
-            } else {
-                app.pair.label_name().to_string()
-            },
-            t.step,
-            t.peak_lr,
-            app.loss_label()
-        )),
-    ])
+    let name = " bert-tutor ";
+    let facts = format!(" {status} │ step {} │ {} │ peak lr {:.1e} │", t.step, app.loss_label(), t.peak_lr);
+    let label = if app.pair.custom {
+        format!(" (your pair: {})", app.pair.label_name())
+    } else {
+        format!(" ({})", app.pair.label_name())
+    };
+    let fixed = name.width() + facts.width() + " A: \"\"  B: \"\"".width() + label.width();
+    // The room left goes to the sentences: a short one keeps its length, the other gets the rest.
+    let room = (width as usize).saturating_sub(fixed);
+    let (la, lb) = (app.pair.a.chars().count(), app.pair.b.chars().count());
+    let (wa, wb) = match (la, lb) {
+        _ if la + lb <= room => (la, lb),
+        _ if la <= room / 2 => (la, room - la),
+        _ if lb <= room / 2 => (room - lb, lb),
+        _ => (room / 2, room / 2),
+    };
+    let label_fits = (width as usize) >= name.width() + facts.width() + label.width();
+    let mut spans = vec![Span::styled(name, theme.selected()), Span::styled(facts, theme.bold(theme::GOOD))];
+    if wa.min(wb) >= 4 {
+        spans.extend([
+            Span::raw(" A: "),
+            Span::styled(format!("\"{}\"", clip(&app.pair.a, wa)), theme.fg(theme::SEGMENT_A)),
+            Span::raw("  B: "),
+            Span::styled(format!("\"{}\"", clip(&app.pair.b, wb)), theme.fg(theme::SEGMENT_B)),
+            Span::raw(label),
+        ]);
+    } else if label_fits {
+        spans.push(Span::raw(label)); // no room for the sentences: their label at least
+    }
+    Line::from(spans)
 }
 
-fn stage_tabs(app: &App, theme: Theme) -> Line<'static> {
+/// The stage tabs, each named; when the names do not fit, only the current stage keeps its
+/// name and the others shrink to their numbers, so every stage number is always shown.
+fn stage_tabs(app: &App, theme: Theme, width: u16) -> Line<'static> {
+    let full: usize = 1 + Stage::ALL
+        .iter()
+        .map(|&s| format!(" {} {} ", s.index() + 1, app.stage_title(s)).chars().count())
+        .sum::<usize>();
     let mut spans = vec![Span::raw(" ")];
     for s in Stage::ALL {
-        let label = format!(" {} {} ", s.index() + 1, app.stage_title(s));
-        spans.push(if s == app.stage {
-            Span::styled(label, theme.selected())
-        } else {
-            Span::styled(label, theme.dim())
-        });
+        let named = s == app.stage || full <= width as usize;
+        let label =
+            if named { format!(" {} {} ", s.index() + 1, app.stage_title(s)) } else { format!(" {} ", s.index() + 1) };
+        spans.push(Span::styled(label, if s == app.stage { theme.selected() } else { theme.dim() }));
     }
     Line::from(spans)
 }
@@ -176,5 +196,9 @@ fn keys_line(app: &App, theme: Theme) -> Line<'static> {
 
 /// `text` cut to `max` characters, with an ellipsis when cut.
 fn clip(text: &str, max: usize) -> String {
-    if text.chars().count() <= max { text.to_string() } else { text.chars().take(max - 1).chain(['…']).collect() }
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        text.chars().take(max.saturating_sub(1)).chain(['…']).take(max).collect()
+    }
 }
