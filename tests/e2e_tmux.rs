@@ -113,16 +113,17 @@ fn app_pid(session: &str) -> u32 {
     children.split_whitespace().next().expect("the shell has started bert-tutor").parse().unwrap()
 }
 
-/// SIGTERM and SIGHUP, sent as real signals to the running TUI with a lesson open: each
-/// ends it with exit status 0, the terminal back to the shell, and the lesson's place saved.
+/// SIGTERM and SIGHUP, sent as real signals to the running TUI with a lesson open, and
+/// Ctrl-C typed at it (a key in raw mode): each ends it with exit status 0, the terminal
+/// back to the shell, and the lesson's place saved.
 #[test]
 fn a_termination_signal_restores_the_terminal_and_saves_progress() {
     if !have_tmux("a_termination_signal_restores_the_terminal_and_saves_progress") {
         return;
     }
-    for signal in ["TERM", "HUP"] {
+    for signal in ["TERM", "HUP", "C-c"] {
         let state = tempfile::tempdir().unwrap();
-        let name = format!("bert-tutor-sig{signal}-{}", std::process::id());
+        let name = format!("bert-tutor-sig{}-{}", signal.replace('-', ""), std::process::id());
         let bin = env!("CARGO_BIN_EXE_bert-tutor");
         let shell = format!("BERT_TUTOR_STATE_DIR={} {bin} lesson 1; echo EXIT=$?; sleep 60", state.path().display());
         let ok = Command::new("tmux")
@@ -134,8 +135,12 @@ fn a_termination_signal_restores_the_terminal_and_saves_progress() {
         s.wait_for("step 1/");
         s.keys(&["]"]);
         s.wait_for("step 2/");
-        let pid = app_pid(&name);
-        assert!(Command::new("kill").args([&format!("-{signal}"), &pid.to_string()]).status().unwrap().success());
+        if signal == "C-c" {
+            s.keys(&["C-c"]);
+        } else {
+            let pid = app_pid(&name);
+            assert!(Command::new("kill").args([&format!("-{signal}"), &pid.to_string()]).status().unwrap().success());
+        }
         let after = s.wait_for("EXIT=");
         assert!(after.contains("EXIT=0"), "SIG{signal}: not a clean exit:\n{after}");
         assert!(!after.contains("Text to pieces"), "SIG{signal}: the TUI is still on the screen:\n{after}");
