@@ -41,10 +41,9 @@ pub fn run(inputs: &Inputs, args: &LessonArgs) -> Result<()> {
             let index = find(&lessons, which)?;
             super::require_terminal()?;
             let mut app = super::tui::build(inputs)?;
-            if let Some(note) = super::tui::attach_progress(&mut app) {
-                app.message = Some(crate::tui::app::Message { text: note, error: true });
-            }
+            // The lessons first: saved progress is checked against their versions.
             app.lessons = lessons;
+            super::tui::attach_progress(&mut app);
             let saved_step = app.saved_position().filter(|(i, _)| *i == index).map(|(_, s)| s);
             app.open_lesson(index, saved_step.unwrap_or(0));
             super::tui::launch(app, inputs.seed)

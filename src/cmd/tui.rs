@@ -9,23 +9,28 @@ use crate::tui::app::{App, Message};
 pub fn run(inputs: &Inputs) -> Result<()> {
     super::require_terminal()?;
     let mut app = build(inputs)?;
-    if let Some(note) = attach_progress(&mut app) {
-        app.message = Some(Message { text: note, error: true });
-    } else if app.progress.current.is_none() && app.progress.lessons.is_empty() && !app.lessons.is_empty() {
-        // A first launch: offer the course in one line, without opening it.
-        let text = format!("New here? Press L for lesson 1, \"{}\"", app.lessons[0].title);
-        app.message = Some(Message { text, error: false });
-    } else if let Some((i, step)) = app.saved_position()
-        && !app.progress.lessons.get(&app.lessons[i].id).is_some_and(|p| p.finished)
-    {
-        let text = format!(
-            "lesson \"{}\" is waiting at step {}: press L to continue where you left off",
-            app.lessons[i].title,
-            step + 1
-        );
+    let noted = attach_progress(&mut app);
+    if !noted && let Some(text) = welcome(&app) {
         app.message = Some(Message { text, error: false });
     }
     launch(app, inputs.seed)
+}
+
+/// The opening line: lesson 1 on a first launch, else the lesson waiting where it stopped.
+fn welcome(app: &App) -> Option<String> {
+    if app.progress.current.is_none() && app.progress.lessons.is_empty() && !app.lessons.is_empty() {
+        // A first launch: offer the course in one line, without opening it.
+        return Some(format!("New here? Press L for lesson 1, \"{}\"", app.lessons[0].title));
+    }
+    let (i, step) = app.saved_position()?;
+    let finished = app.progress.lessons.get(&app.lessons[i].id).is_some_and(|p| p.finished);
+    (!finished).then(|| {
+        format!(
+            "lesson \"{}\" is waiting at step {}: press L to continue where you left off",
+            app.lessons[i].title,
+            step + 1
+        )
+    })
 }
 
 /// Starts the trainer and the TUI on a built app.
@@ -34,20 +39,26 @@ pub fn launch(app: App, seed: u64) -> Result<()> {
     crate::tui::run(app, trainer, true)
 }
 
-/// Loads saved lesson progress and remembers where to save it. Returns a note for the
-/// learner when the file was damaged (moved aside) or lessons changed version (reset).
-pub fn attach_progress(app: &mut App) -> Option<String> {
-    let path = Progress::default_path()?;
+/// Loads saved lesson progress for the app's lessons and remembers where to save it. When
+/// the file was damaged (moved aside) or a lesson changed version (its progress reset), the
+/// note goes on screen and this returns true.
+pub fn attach_progress(app: &mut App) -> bool {
+    let Some(path) = Progress::default_path() else { return false };
     let found = Progress::load_or_recover(&path);
     app.progress = found.progress;
     app.progress_path = found.path;
     let reset = app.progress.reset_changed(&app.lessons);
     let changed = (!reset.is_empty())
         .then(|| format!("lesson progress reset for {} (the lesson changed since you took it)", reset.join(", ")));
-    match (found.note, changed) {
+    let note = match (found.note, changed) {
         (Some(a), Some(b)) => Some(format!("{a}; {b}")),
         (a, b) => a.or(b),
+    };
+    let shown = note.is_some();
+    if let Some(text) = note {
+        app.message = Some(Message { text, error: true });
     }
+    shown
 }
 
 /// The app on the default pair, with the tokenizer, corpus and weights the flags give.
