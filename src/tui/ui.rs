@@ -3,6 +3,7 @@
 //! or text field line, and the keys that apply now.
 
 mod embeddings;
+pub mod fit;
 mod heat;
 mod help;
 mod lesson;

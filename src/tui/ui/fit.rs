@@ -1,0 +1,155 @@
+//! Making text fit a width without cutting a word: what does not fit ends in "…" at a word
+//! boundary, so a reader always sees that something was left out, and never half a word.
+//! Widths are terminal cells (`unicode-width`), not bytes or chars.
+
+use ratatui::text::{Line, Span};
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+/// The mark for text left out.
+pub const ELLIPSIS: char = '…';
+
+/// `text` if it fits in `width` cells; else its longest prefix that ends at a word
+/// boundary and leaves room for "…", then "…". A first word longer than the width is cut
+/// inside (there is no boundary to cut at). Never wider than `width`.
+pub fn words(text: &str, width: usize) -> String {
+    if text.width() <= width {
+        return text.to_string();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    whole_words(text, width).unwrap_or_else(|| {
+        let keep: String = text
+            .chars()
+            .scan(0, |w, c| {
+                *w += c.width().unwrap_or(0);
+                (*w < width).then_some(c)
+            })
+            .collect();
+        format!("{keep}{ELLIPSIS}")
+    })
+}
+
+/// [`words`] for text that does not fit, or None when not even its first word fits.
+fn whole_words(text: &str, width: usize) -> Option<String> {
+    let room = width - 1; // one cell for the ellipsis
+    let mut end = 0; // byte index: the longest prefix that fits in `room`
+    let mut used = 0;
+    for (i, c) in text.char_indices() {
+        let w = c.width().unwrap_or(0);
+        if used + w > room {
+            break;
+        }
+        used += w;
+        end = i + c.len_utf8();
+    }
+    // Back off to the last boundary: the cut falls between words when the next char is a
+    // space, or inside one; then the prefix ends at its last space.
+    let cut_inside_word = text[end..].chars().next().is_some_and(|c| !c.is_whitespace());
+    let mut keep = &text[..end];
+    if cut_inside_word {
+        keep = &keep[..keep.rfind(char::is_whitespace)?];
+    }
+    let keep = keep.trim_end();
+    (!keep.is_empty()).then(|| format!("{keep}{ELLIPSIS}"))
+}
+
+/// A styled line cut as [`words`] cuts text: spans are kept whole while they fit, the span
+/// that does not fit is cut at a word boundary (or dropped, if its first word does not
+/// fit, leaving the ellipsis after the previous span), and the rest are dropped.
+pub fn line(line: Line<'static>, width: usize) -> Line<'static> {
+    if line.width() <= width {
+        return line;
+    }
+    let Line { spans, style, alignment } = line;
+    let mut out: Vec<Span<'static>> = Vec::new();
+    let mut used = 0;
+    for span in spans {
+        let w = span.content.width();
+        if used + w < width {
+            used += w;
+            out.push(span);
+            continue;
+        }
+        let room = width - used;
+        match (whole_words(&span.content, room), out.is_empty()) {
+            (Some(cut), _) => out.push(Span::styled(cut, span.style)),
+            // Not one word of this span fits: the previous span ends in the ellipsis.
+            (None, false) => end_previous(&mut out, room),
+            (None, true) => out.push(Span::styled(words(&span.content, room), span.style)),
+        }
+        break;
+    }
+    Line { spans: out, style, alignment }
+}
+
+/// Ends the last span with "…", in the `room` cells left after it (1 at least).
+fn end_previous(out: &mut [Span<'static>], room: usize) {
+    let last = out.last_mut().expect("checked non-empty");
+    let trimmed = last.content.trim_end().to_string();
+    let spare = last.content.width() - trimmed.width() + room;
+    last.content = if spare >= 1 {
+        format!("{trimmed}{ELLIPSIS}").into()
+    } else {
+        words(&trimmed, trimmed.width().saturating_sub(1)).into()
+    };
+}
+
+/// "+N more ↓" for a list that shows `shown` of `total` items (empty when all fit).
+pub fn more(shown: usize, total: usize) -> String {
+    if shown >= total { String::new() } else { format!("+{} more ↓", total - shown) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_that_fits_is_unchanged() {
+        assert_eq!(words("my dog is cute", 14), "my dog is cute");
+        assert_eq!(words("", 0), "");
+    }
+
+    #[test]
+    fn cuts_at_a_word_boundary_with_an_ellipsis() {
+        assert_eq!(words("my dog is cute", 13), "my dog is…");
+        assert_eq!(words("my dog is cute", 10), "my dog is…");
+        assert_eq!(words("my dog is cute", 9), "my dog…");
+        // The cut falls exactly before a space: the whole word before it stays.
+        assert_eq!(words("my dog is cute", 7), "my dog…");
+    }
+
+    #[test]
+    fn a_first_word_too_long_is_cut_inside() {
+        assert_eq!(words("thermometer reading", 6), "therm…");
+        assert_eq!(words("abc", 1), "…");
+    }
+
+    #[test]
+    fn widths_are_cells_not_chars() {
+        // "…" and "→" are one cell; a CJK ideograph is two.
+        assert_eq!(words("a → b → c", 6), "a → b…");
+        assert_eq!(words("a → bc → d", 6), "a →…");
+        assert_eq!(words("日本 語", 4), "日…");
+        for w in 0..12 {
+            assert!(words("日本 語 text here", w).width() <= w);
+        }
+    }
+
+    #[test]
+    fn lines_keep_whole_spans_and_cut_the_one_that_does_not_fit() {
+        let l = Line::from(vec![Span::raw("step 14 · "), Span::raw("grad norm 0.52")]);
+        let cut = line(l.clone(), 20);
+        assert_eq!(cut.to_string(), "step 14 · grad norm…");
+        assert!(cut.width() <= 20);
+        // No room for a word of the second span: the first one ends in the ellipsis.
+        let cut = line(l, 12);
+        assert_eq!(cut.to_string(), "step 14 ·…");
+    }
+
+    #[test]
+    fn more_counts_what_is_left_out() {
+        assert_eq!(more(2, 4), "+2 more ↓");
+        assert_eq!(more(4, 4), "");
+    }
+}
