@@ -8,6 +8,7 @@ pub mod compare;
 pub mod eval;
 pub mod inspect;
 pub mod lesson;
+mod progress;
 pub mod train;
 pub mod tui;
 pub mod vocab;

@@ -110,7 +110,7 @@ pub fn event_loop<B: Backend>(
 fn handle(app: &mut App, e: Event) -> bool {
     match e {
         Event::Term(TermEvent::Key(key)) => {
-            if let Some(a) = action::from_key(key, app.editing.is_some(), app.help) {
+            if let Some(a) = action::from_key(key, app.key_mode()) {
                 app.update(a);
             }
             true

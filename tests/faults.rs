@@ -116,3 +116,19 @@ fn a_state_folder_that_cannot_be_written_gives_one_line_and_the_app_goes_on() {
     assert_eq!(app.lesson.as_ref().map(|r| r.step), Some(1), "the lesson moved on regardless");
     assert!(screen(&app, 80, 24).contains("step 2/"));
 }
+
+/// Issue 10 §4: pausing sends the final weights, so the pair's numbers (side pane "this
+/// pair, step N") belong to the step the header shows, without pressing `.`.
+#[test]
+fn pausing_shows_the_pair_at_the_final_step() {
+    let (mut app, rx, cmd) = app_with_trainer(1e-3);
+    pump(&mut app, &rx, |e| matches!(e, TrainEvent::Step(s) if s.step >= 3));
+    app.update(Action::TogglePause);
+    pump(&mut app, &rx, |e| matches!(e, TrainEvent::Status { running: false, .. }));
+    assert!(!app.training.running);
+    assert!(app.training.step >= 3);
+    assert_eq!(app.view.step, app.training.step, "the pair is recomputed from the paused weights");
+    let s = screen(&app, 120, 40);
+    assert!(s.contains(&format!("this pair, step {}", app.training.step)), "{s}");
+    cmd.send(Command::Stop).ok();
+}

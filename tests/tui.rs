@@ -351,3 +351,388 @@ fn the_tab_bar_always_shows_every_stage_number() {
         }
     }
 }
+
+/// A key pressed the way the event loop presses it: through `from_key` in the app's mode.
+fn press(app: &mut App, code: ratatui::crossterm::event::KeyCode) {
+    if let Some(a) = bert_tutor::tui::action::from_key(key(code), app.key_mode()) {
+        app.update(a);
+    }
+}
+
+/// Progress for the menu tests: lesson 1 finished, lesson 2 stopped at step 4 with steps 1
+/// and 2 done (the saved place), lesson 6 with its first two steps done.
+fn with_progress(app: &mut App) {
+    let lessons = app.lessons.clone();
+    let p = app.progress.lesson_mut(&lessons[0]);
+    p.completed.extend(lessons[0].steps.iter().map(|s| s.id.clone()));
+    p.finished = true;
+    app.progress.lesson_mut(&lessons[1]).completed.extend(lessons[1].steps[..2].iter().map(|s| s.id.clone()));
+    app.progress.lesson_mut(&lessons[5]).completed.extend(lessons[5].steps[..2].iter().map(|s| s.id.clone()));
+    app.progress.current = Some((lessons[1].id.clone(), lessons[1].steps[3].id.clone()));
+}
+
+/// The row of the screen that holds `text`.
+fn row_with(s: &str, text: &str) -> String {
+    s.lines().find(|l| l.contains(text)).unwrap_or_else(|| panic!("{text:?} is not on the screen:\n{s}")).to_string()
+}
+
+/// `L` opens a menu of every lesson: number, title, steps, ✓ finished, ▸ in progress with
+/// the steps done, no mark when not started; the saved lesson is selected.
+#[test]
+fn the_lessons_menu_lists_every_lesson_with_its_progress() {
+    use ratatui::crossterm::event::KeyCode;
+    let mut app = app();
+    with_progress(&mut app);
+    press(&mut app, KeyCode::Char('L'));
+    assert_eq!(app.menu, Some(1), "the saved lesson is selected");
+    assert!(app.lesson.is_none(), "L opens the menu, not a lesson");
+    let s = screen(&draw(&app, 120, 40));
+    for (i, l) in app.lessons.iter().enumerate() {
+        let row = row_with(&s, &format!("{:>2}. {}", i + 1, l.title));
+        let n = l.steps.len();
+        let (mark, steps) = match i {
+            0 => ("✓", format!("{n} steps")),
+            1 => ("▸", format!("2/{n} steps")),
+            5 => ("▸", format!("2/{n} steps")),
+            _ => (" ", format!("{n} steps")),
+        };
+        assert!(row.contains(&format!("{mark} {:>2}. ", i + 1)), "lesson {}: {row:?}", i + 1);
+        assert!(row.contains(&format!(" {steps} ")), "lesson {}: {row:?}", i + 1);
+    }
+    assert!(s.contains("↑↓ choose  Enter open  Esc close"), "{s}");
+    assert!(s.contains(&app.progress.summary(&app.lessons)), "{s}");
+}
+
+/// ↓ and Enter open lesson 6 at its first step not done; k and j move too.
+#[test]
+fn the_lessons_menu_opens_lesson_6_at_the_right_step() {
+    use ratatui::crossterm::event::KeyCode;
+    let mut app = app();
+    with_progress(&mut app);
+    press(&mut app, KeyCode::Char('L'));
+    for _ in 0..4 {
+        press(&mut app, KeyCode::Down);
+    }
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Char('k'));
+    assert_eq!(app.menu, Some(5));
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.menu, None, "Enter closes the menu");
+    let run = app.lesson.as_ref().expect("lesson 6 is open");
+    assert_eq!((run.number, run.step), (6, 2), "lesson 6 at step 3, its first not done");
+    assert!(run.visible);
+    assert_eq!(app.stage, run.current().stage, "the stage follows the step");
+    assert_eq!(app.progress.current.as_ref().map(|(l, _)| l.as_str()), Some(app.lessons[5].id.as_str()));
+    let s = screen(&draw(&app, 120, 40));
+    assert!(s.contains(&format!("step 3/{}", app.lessons[5].steps.len())), "{s}");
+}
+
+/// The lesson saved progress stopped in resumes at that step, even past steps not done;
+/// the open lesson, hidden with Esc, comes back as it was.
+#[test]
+fn a_lesson_in_progress_resumes_where_it_stopped() {
+    use ratatui::crossterm::event::KeyCode;
+    let mut app = app();
+    with_progress(&mut app);
+    press(&mut app, KeyCode::Char('L'));
+    press(&mut app, KeyCode::Enter);
+    let run = app.lesson.as_ref().unwrap();
+    assert_eq!((run.number, run.step), (2, 3), "lesson 2 at its saved step 4");
+    press(&mut app, KeyCode::Esc);
+    assert!(!app.lesson.as_ref().unwrap().visible, "Esc hides the pane");
+    assert!(!app.quit);
+    app.lesson.as_mut().unwrap().quiz.attempts = 1; // state of the step in progress
+    press(&mut app, KeyCode::Char('L'));
+    assert_eq!(app.menu, Some(1), "the open lesson is selected");
+    press(&mut app, KeyCode::Enter);
+    let run = app.lesson.as_ref().unwrap();
+    assert!(run.visible && run.step == 3 && run.quiz.attempts == 1, "shown again as it was");
+}
+
+/// Esc (or L) closes the menu and changes nothing; the stage gets no key while it is open;
+/// q still quits.
+#[test]
+fn esc_closes_the_lessons_menu_without_opening_a_lesson() {
+    use ratatui::crossterm::event::KeyCode;
+    let mut app = app();
+    let (stage, plan, cursor) = (app.stage, app.pair.plan.clone(), app.cursor);
+    press(&mut app, KeyCode::Char('L'));
+    assert_eq!(app.menu, Some(0), "no progress: lesson 1 is selected");
+    for c in [KeyCode::Right, KeyCode::Char('5'), KeyCode::Char('m'), KeyCode::Char('r'), KeyCode::Char('?')] {
+        press(&mut app, c);
+    }
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.menu, None);
+    assert!(app.lesson.is_none() && !app.quit && !app.help);
+    assert_eq!((app.stage, &app.pair.plan, app.cursor), (stage, &plan, cursor), "the stage saw no key");
+    assert!(!screen(&draw(&app, 120, 40)).contains("Enter open"), "the menu is gone");
+    press(&mut app, KeyCode::Char('L'));
+    press(&mut app, KeyCode::Char('L'));
+    assert_eq!(app.menu, None, "L closes it too");
+    assert!(app.lesson.is_none());
+    press(&mut app, KeyCode::Char('L'));
+    press(&mut app, KeyCode::Char('q'));
+    assert!(app.quit, "q quits from the menu");
+}
+
+/// A lesson opened over the learner's own pair puts the default pair back and says so; on
+/// the default pair it says nothing.
+#[test]
+fn opening_a_lesson_over_a_custom_pair_restores_the_default_pair() {
+    use ratatui::crossterm::event::KeyCode;
+    let mut app = app();
+    press(&mut app, KeyCode::Char('b'));
+    for c in " today".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    press(&mut app, KeyCode::Enter);
+    assert!(app.pair.custom && app.pair.b == "he likes playing today");
+    press(&mut app, KeyCode::Char('L'));
+    for _ in 0..2 {
+        press(&mut app, KeyCode::Down);
+    }
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.lesson.as_ref().map(|r| r.number), Some(3));
+    assert_eq!((app.pair.a.as_str(), app.pair.b.as_str()), (bert_tutor::DEFAULT_A, bert_tutor::DEFAULT_B));
+    assert!(!app.pair.custom && app.pair.is_next());
+    assert_eq!(app.pair.encoded.ids.len(), 11, "the default pair's tokens");
+    let m = app.message.clone().expect("a message says so");
+    assert!(!m.error && m.text.contains("lesson 3 uses the default pair") && m.text.contains("a / b"), "{m:?}");
+    assert!(screen(&draw(&app, 80, 24)).contains("lesson 3 uses the default pair"), "the line fits at 80×24");
+    // A pair drawn from the corpus is replaced too; the default pair is left alone, silently.
+    app.update(Action::NewPair { is_next: false });
+    app.open_lesson(5, 0);
+    assert_eq!(app.pair.b, bert_tutor::DEFAULT_B);
+    assert!(app.message.as_ref().is_some_and(|m| m.text.contains("lesson 6 uses the default pair")));
+    app.message = None;
+    app.open_lesson(6, 0);
+    assert!(app.message.is_none(), "{:?}", app.message);
+}
+
+/// The menu at both sizes, in colour and under NO_COLOR (where no cell is coloured).
+#[test]
+fn the_lessons_menu_at_both_sizes() {
+    let mut app = app();
+    with_progress(&mut app);
+    app.update(Action::OpenLessonsMenu);
+    for (w, h) in [(120, 40), (80, 24)] {
+        let t = draw(&app, w, h);
+        snapshot(&format!("lessons_menu_{w}x{h}"), &t);
+    }
+    app.color = false;
+    let t = draw(&app, 80, 24);
+    let buf = t.backend().buffer();
+    let (x, y) = find(buf, "↑↓ choose");
+    for row in 0..buf.area.height {
+        for col in 0..buf.area.width {
+            let c = &buf[(col, row)];
+            assert!(c.fg == Color::Reset && c.bg == Color::Reset, "NO_COLOR: a coloured cell at {col},{row}");
+        }
+    }
+    assert!(y > 0 && x > 0);
+}
+
+/// More lessons than rows: the list scrolls to keep the selection in view, says how many
+/// are left out ("+N more ↓"), and cuts long titles at a word with "…".
+#[test]
+fn a_long_lessons_menu_scrolls_at_80x24() {
+    use ratatui::crossterm::event::KeyCode;
+    let mut app = app();
+    let extra: Vec<_> = (0..20)
+        .map(|i| {
+            let mut l = app.lessons[i % app.lessons.len()].clone();
+            l.id = format!("extra-{i}");
+            l.title = format!("Extra lesson {i} with a title far too long to fit in the menu at all widths");
+            l
+        })
+        .collect();
+    app.lessons.extend(extra);
+    let n = app.lessons.len();
+    press(&mut app, KeyCode::Char('L'));
+    let s = screen(&draw(&app, 80, 24));
+    assert!(s.contains(&format!(" 1. {}", app.lessons[0].title)), "{s}");
+    let more = s.lines().find_map(|l| l.split("+").nth(1).filter(|r| r.contains("more ↓"))).expect(&s);
+    let shown = n - more.split_whitespace().next().unwrap().parse::<usize>().unwrap();
+    assert!(shown >= 5 && shown < n, "{shown} of {n}:\n{s}");
+    assert!(s.contains("Extra lesson 0 with a title far too long to fit in…"), "cut at a word:\n{s}");
+    for _ in 0..n - 1 {
+        press(&mut app, KeyCode::Down);
+    }
+    let s = screen(&draw(&app, 80, 24));
+    assert!(s.contains(&format!("{n}. Extra lesson 19")), "the last lesson, selected, is in view:\n{s}");
+    assert!(s.contains(&format!("↑ {} more", n - shown)) && !s.contains("more ↓"), "{s}");
+    press(&mut app, KeyCode::Down);
+    assert_eq!(app.menu, Some(0), "↓ on the last lesson wraps round to the first");
+}
+
+/// Trains the app's view of training to `until` steps: a running-mean MLM loss falling from
+/// 6 by `slope` per step (NSP 0.65), and a held-out evaluation every 250 steps with the MLM
+/// losses of `held_mlm` (step 0 first) and NSP accuracy 61.2%.
+fn with_history(app: &mut App, held_mlm: &[f32], slope: f32) {
+    use bert_tutor::train::worker::TrainEvent;
+    use bert_tutor::train::{EvalStats, StepStats};
+    let eval = |mlm_loss: f32| EvalStats { mlm_loss, nsp_loss: 0.66, mlm_accuracy: 0.148, nsp_accuracy: 0.612 };
+    app.on_train(TrainEvent::Eval { step: 0, stats: eval(held_mlm[0]) });
+    for step in 1..=250 * (held_mlm.len() - 1) {
+        let mlm_loss = 6.0 + slope * step as f32;
+        let s = StepStats { step, mlm_loss, nsp_loss: 0.65, total_loss: mlm_loss + 0.65, lr: 1e-3, grad_norm: 0.5 };
+        app.on_train(TrainEvent::Step(s));
+        if step % 250 == 0 {
+            app.on_train(TrainEvent::Eval { step, stats: eval(held_mlm[step / 250]) });
+        }
+    }
+}
+
+/// Stage 6 puts the held-out NSP accuracy of the latest evaluation beside this pair's
+/// P(IsNext), says why the two differ (the default pair's sentences are training text),
+/// and the side pane does the same; under SOP the same is said of P(InOrder), and under
+/// `none` the head is said to be untrained.
+#[test]
+fn stage_6_shows_the_held_out_accuracy_beside_p_is_next() {
+    use bert_tutor::train::EvalStats;
+    use bert_tutor::train::worker::TrainEvent;
+    let mut app = app();
+    app.update(Action::GoStage(5));
+    let stats = EvalStats { mlm_loss: 5.8, nsp_loss: 0.64, mlm_accuracy: 0.15, nsp_accuracy: 0.6123 };
+    app.on_train(TrainEvent::Eval { step: 1000, stats });
+    let acc = format!("{:.1}%", 100.0 * stats.nsp_accuracy);
+    assert_eq!(acc, "61.2%");
+    for (w, h) in [(80, 24), (120, 40)] {
+        let s = screen(&draw(&app, w, h));
+        let p = format!("P(IsNext)  {:.4}", app.view.outputs.nsp_probs[[0, 0]]);
+        let row = row_with(&s, &p);
+        assert!(row.contains(&format!("held-out accuracy {acc}")), "{w}×{h}: not beside P(IsNext): {row:?}");
+        let said = s.lines().map(|l| l.trim_matches(|c| c == '│' || c == ' ')).collect::<Vec<_>>().join(" ");
+        assert!(said.contains("The model trains on this pair's text"), "{w}×{h}: said to be trained on:\n{s}");
+        assert!(said.contains(&format!("held-out accuracy {acc} (step 1000)")), "{w}×{h}:\n{s}");
+    }
+    let s = screen(&draw(&app, 120, 40));
+    assert!(s.contains(&format!("NSP acc {acc}, held-out")), "side pane:\n{s}");
+
+    app.update(Action::CycleTask); // SOP: a new held-out set, evaluated again
+    let sop = EvalStats { nsp_accuracy: 0.734, ..stats };
+    app.on_train(TrainEvent::Eval { step: 1000, stats: sop });
+    let s = screen(&draw(&app, 120, 40));
+    let row = row_with(&s, &format!("P(InOrder) {:.4}", app.view.outputs.nsp_probs[[0, 0]]));
+    assert!(row.contains("held-out accuracy 73.4%") && s.contains("SOP acc 73.4%, held-out"), "{s}");
+
+    app.update(Action::CycleTask); // none
+    let s = screen(&draw(&app, 120, 40));
+    assert!(s.contains("trains no sentence head") && s.contains("NSP head not trained"), "{s}");
+    assert!(!s.contains("held-out accuracy"), "no accuracy is claimed for an untrained head:\n{s}");
+}
+
+/// Stage 8 warns that the model memorises when the held-out MLM loss has stayed above its
+/// best for the last two evaluations while the training loss fell, with the numbers; the
+/// side pane shows the mark. A falling held-out loss raises no warning.
+#[test]
+fn stage_8_warns_when_the_held_out_loss_rises_while_training_falls() {
+    let mut app = app();
+    app.update(Action::GoStage(7));
+    with_history(&mut app, &[7.6, 5.2, 4.34, 4.40, 4.53], -0.001);
+    for (w, h) in [(80, 24), (120, 40)] {
+        let s = screen(&draw(&app, w, h));
+        assert!(s.contains("⚠ memorising") && s.contains("4.34 (step 500)") && s.contains("4.53"), "{w}×{h}:\n{s}");
+    }
+    let s = screen(&draw(&app, 120, 40));
+    assert!(s.contains("the model is learning the training text, not the language"), "{s}");
+    assert!(s.contains("⚠ memorising (stage 8)"), "side pane:\n{s}");
+
+    let mut app = self::app();
+    app.update(Action::GoStage(7));
+    with_history(&mut app, &[7.6, 5.2, 4.9, 4.8, 4.7], -0.001);
+    for (w, h) in [(80, 24), (120, 40)] {
+        let s = screen(&draw(&app, w, h));
+        assert!(!s.contains("memorising"), "{w}×{h}: a falling held-out loss is not memorising:\n{s}");
+        assert!(s.contains("◆ MLM 4.700") && s.contains("◇ NSP 0.660"), "{w}×{h}: held-out losses in the legend:\n{s}");
+    }
+}
+
+/// With NO_COLOR the curves differ by their marks, not by colour: MLM •, NSP ×, total +,
+/// held-out MLM ◆ and NSP ◇, each drawn in the chart and shown in the legend; the y axis
+/// has labels between 0 and its top. With colour, the marks keep their colours.
+#[test]
+fn without_colour_each_curve_has_its_own_mark() {
+    let mut app = app();
+    app.color = false;
+    app.update(Action::GoStage(7));
+    with_history(&mut app, &[7.6, 6.0, 5.5, 5.2, 5.0], -0.0005);
+    let t = draw(&app, 120, 40);
+    let buf = t.backend().buffer();
+    let s = screen(&t);
+    for legend in ["• MLM", "× NSP", "+ total", "◆ MLM", "◇ NSP", "∘ this pair"] {
+        assert!(s.contains(legend), "{legend:?} not in the legend:\n{s}");
+    }
+    let (_, chart_top) = find(buf, "│loss");
+    let drawn = |mark: &str| {
+        (chart_top..buf.area.height - 3)
+            .flat_map(|y| (0..buf.area.width).map(move |x| (x, y)))
+            .filter(|&p| buf[p].symbol() == mark)
+            .count()
+    };
+    for mark in ["•", "×", "+", "◆", "◇"] {
+        assert!(drawn(mark) > 0, "no {mark} drawn in the chart:\n{s}");
+    }
+    let body = (2..buf.area.height - 2).flat_map(|y| (0..buf.area.width).map(move |x| (x, y)));
+    assert!(body.into_iter().all(|p| buf[p].fg == Color::Reset), "NO_COLOR leaves the stage and side pane uncoloured");
+    let labels: Vec<String> = (chart_top..buf.area.height)
+        .filter_map(|y| {
+            let row: String = (1..6).map(|x| buf[(x, y)].symbol().to_string()).collect();
+            let label = row.split('│').next()?.trim().to_string();
+            (!label.is_empty()).then_some(label)
+        })
+        .collect();
+    assert!(labels.len() >= 3, "y-axis labels {labels:?}:\n{s}");
+
+    app.color = true;
+    let t = draw(&app, 120, 40);
+    let buf = t.backend().buffer();
+    let (x, y) = find(buf, "◆ MLM");
+    assert_eq!(buf[(x, y)].fg, Color::Blue, "the held-out MLM mark is coloured");
+    let (x, y) = find(buf, "── MLM");
+    assert_eq!(buf[(x, y)].fg, Color::LightBlue, "the MLM curve's legend is coloured");
+}
+
+/// At 80×24 every text line of stage 8 (before the chart) either ends inside the stage or
+/// ends in "…": none runs into the border with a cut word, even with a 6-digit step, a
+/// memorising warning and SOP's longer names.
+#[test]
+fn stage_8_text_at_80x24_never_ends_in_a_cut_word() {
+    use bert_tutor::train::StepStats;
+    use bert_tutor::train::worker::TrainEvent;
+    for task in 0..3 {
+        let mut app = app();
+        app.update(Action::GoStage(7));
+        for _ in 0..task {
+            app.update(Action::CycleTask); // NSP, then SOP, then none
+        }
+        with_history(&mut app, &[7.6, 5.2, 4.34, 4.40, 4.53], -0.001);
+        let s =
+            StepStats { step: 123_456, mlm_loss: 4.1, nsp_loss: 0.6, total_loss: 4.7, lr: 1.234e-3, grad_norm: 12.5 };
+        app.on_train(TrainEvent::Step(s));
+        let t = draw(&app, 80, 24);
+        let buf = t.backend().buffer();
+        let (_, chart_top) = find(buf, "│loss");
+        let rows: Vec<String> =
+            (3..chart_top).map(|y| (1..79).map(|x| buf[(x, y)].symbol().to_string()).collect()).collect();
+        // The warning may wrap: its rows, joined, must hold the whole of one of its sentences.
+        let warning: Vec<&String> =
+            rows.iter().skip_while(|r| !r.starts_with('⚠')).take_while(|r| !r.starts_with(['─', '•'])).collect();
+        let joined = warning.iter().map(|r| r.trim_end()).collect::<Vec<_>>().join(" ");
+        assert!(
+            joined.ends_with("the training text, not the language") || joined.ends_with("training loss fell"),
+            "the warning is cut: {joined:?}\n{}",
+            screen(&t)
+        );
+        for row in rows.iter().filter(|r| !warning.contains(r)) {
+            let last = row.chars().last().unwrap();
+            assert!(last == ' ' || last == '…', "a row runs into the border: {row:?}\n{}", screen(&t));
+        }
+        assert!(rows.len() - warning.len() >= 4, "{}", screen(&t));
+        let s = screen(&t);
+        for must in ["step 123456", "held-out (unseen documents), step 1000", "⚠ memorising"] {
+            assert!(s.contains(must), "{must:?} missing:\n{s}");
+        }
+    }
+}

@@ -7,11 +7,9 @@
 //!   was trained on the task, otherwise by a linear probe on its frozen `[CLS]` vector,
 //!   fitted on pairs from the training documents (see `train/probe.rs`).
 
-use std::io::IsTerminal;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
-use indicatif::{ProgressBar, ProgressStyle};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde::Serialize;
@@ -120,17 +118,9 @@ pub fn compare(inputs: &Inputs, args: &CompareArgs) -> Result<Vec<Row>> {
     let (cfg, params) = super::load_model_shaped(inputs, &tok, &ShapeArgs::default(), seq)?;
     let masker = Masker::for_tokenizer(&tok);
     let sets = Sets::new(&corpus, &masker, seq, args.probe_pairs.max(2));
-    let bar = std::io::stderr().is_terminal().then(|| {
-        let bar = ProgressBar::new((args.steps * tasks.len()) as u64);
-        let style = ProgressStyle::with_template("{bar:40} {pos}/{len} steps  {msg}  ETA {eta}").expect("valid");
-        bar.set_style(style);
-        bar
-    });
+    let mut bar = super::progress::Progress::new(args.steps * tasks.len());
     let mut rows = Vec::new();
     for &task in &tasks {
-        if let Some(bar) = &bar {
-            bar.set_message(format!("training with {}", task.name()));
-        }
         let tcfg = TrainConfig {
             pair: PairConfig { max_seq_length: seq, task, ..PairConfig::default() },
             schedule: RECOMMENDED.schedule(args.steps, 0.0),
@@ -142,18 +132,14 @@ pub fn compare(inputs: &Inputs, args: &CompareArgs) -> Result<Vec<Row>> {
         let mut curve = vec![point(&trainer)];
         while trainer.step < args.steps {
             trainer.train_step().with_context(|| format!("training with {}", task.name()))?;
-            if let Some(bar) = &bar {
-                bar.inc(1);
-            }
+            bar.inc(format!("training with {}", task.name()));
             if trainer.step.is_multiple_of(every) || trainer.step == args.steps {
                 curve.push(point(&trainer));
             }
         }
         rows.push(score(task, &trainer.params, &trainer.cfg, &sets, args.probe_steps, curve));
     }
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
+    drop(bar);
     Ok(rows)
 }
 

@@ -44,8 +44,7 @@ pub fn run(inputs: &Inputs, args: &LessonArgs) -> Result<()> {
             // The lessons first: saved progress is checked against their versions.
             app.lessons = lessons;
             super::tui::attach_progress(&mut app);
-            let saved_step = app.saved_position().filter(|(i, _)| *i == index).map(|(_, s)| s);
-            app.open_lesson(index, saved_step.unwrap_or(0));
+            app.open_lesson(index, app.resume_step(index));
             super::tui::launch(app, inputs.seed)
         }
     }
@@ -68,7 +67,7 @@ fn find(lessons: &[Lesson], which: &str) -> Result<usize> {
 /// The lessons with a mark for each: ✓ finished, ▸ begun, · not started.
 pub fn listing(lessons: &[Lesson], progress: &Progress) -> String {
     let mut out =
-        String::from("Lessons (open one with `bert-tutor lesson N`; in the TUI, L continues where you left off)\n\n");
+        String::from("Lessons (open one with `bert-tutor lesson N`; in the TUI, L opens the lessons menu)\n\n");
     for (i, l) in lessons.iter().enumerate() {
         let p = progress.lessons.get(&l.id);
         let done = p.map_or(0, |p| l.steps.iter().filter(|s| p.completed.contains(&s.id)).count());

@@ -2,13 +2,11 @@
 //! terminal), periodic held-out evaluation, and a checkpoint saved at the end, on
 //! Ctrl-C, and (the last good weights) if the loss ever becomes NaN.
 
-use std::io::IsTerminal;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cmd::cli::{Inputs, TrainArgs};
 use crate::model::checkpoint;
@@ -84,13 +82,7 @@ pub fn run(inputs: &Inputs, args: &TrainArgs) -> Result<()> {
             format!("{head} acc")
         );
     }
-    let bar = std::io::stderr().is_terminal().then(|| {
-        let bar = ProgressBar::new(args.steps as u64);
-        bar.set_style(
-            ProgressStyle::with_template("{bar:40} {pos}/{len} steps  {msg}  ETA {eta}").expect("valid template"),
-        );
-        bar
-    });
+    let mut bar = super::progress::Progress::new(args.steps);
     let start = Instant::now();
     let mut window: Vec<StepStats> = Vec::new();
     let result = loop {
@@ -101,11 +93,8 @@ pub fn run(inputs: &Inputs, args: &TrainArgs) -> Result<()> {
             Ok(s) => window.push(s),
             Err(e) => break Err(e),
         }
-        if let Some(bar) = &bar {
-            bar.set_position(trainer.step as u64);
-            let last = window.last().copied().unwrap_or_default();
-            bar.set_message(format!("MLM {:.3}  {head} {:.3}", last.mlm_loss, last.nsp_loss));
-        }
+        let last = window.last().copied().unwrap_or_default();
+        bar.set(trainer.step, format!("MLM {:.3}  {head} {:.3}", last.mlm_loss, last.nsp_loss));
         if trainer.step.is_multiple_of(args.eval_every.max(1)) || trainer.step == args.steps {
             let (n, secs) = (window.len().max(1) as f32, start.elapsed().as_secs_f32());
             let train = (
@@ -118,17 +107,11 @@ pub fn run(inputs: &Inputs, args: &TrainArgs) -> Result<()> {
             } else {
                 report_line(trainer.step, secs, train, &e)
             };
-            match &bar {
-                Some(bar) if args.json => bar.suspend(|| println!("{line}")),
-                Some(bar) => bar.println(line),
-                None => println!("{line}"),
-            }
+            bar.println(&line);
             window.clear();
         }
     };
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
+    drop(bar);
     let why = if stop.load(Ordering::SeqCst) { "interrupted; " } else { "" };
     checkpoint::save(&args.out, &trainer.cfg, &trainer.params, Some(&tok))?;
     match result {

@@ -25,11 +25,7 @@ fn welcome(app: &App) -> Option<String> {
     let (i, step) = app.saved_position()?;
     let finished = app.progress.lessons.get(&app.lessons[i].id).is_some_and(|p| p.finished);
     (!finished).then(|| {
-        format!(
-            "lesson \"{}\" is waiting at step {}: press L to continue where you left off",
-            app.lessons[i].title,
-            step + 1
-        )
+        format!("lesson {} \"{}\" waits at step {}: press L, then Enter", i + 1, app.lessons[i].title, step + 1)
     })
 }
 

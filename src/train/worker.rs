@@ -149,6 +149,11 @@ impl Worker {
             Command::Pause | Command::Resume => {
                 self.running = cmd == Command::Resume;
                 send(TrainEvent::Status { running: self.running, peak_lr: t.tcfg.schedule.peak });
+                // On pause, the final weights go out at once, so that every number on the
+                // screen belongs to the step the header shows.
+                if !self.running {
+                    self.snapshot(t, send);
+                }
                 self.running
             }
             Command::Step => true,

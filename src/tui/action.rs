@@ -40,32 +40,60 @@ pub enum Action {
     LessonNext,
     LessonPrev,
     LessonAnswer,
-    ToggleLesson,
+    /// `L`: the lessons menu, with the current lesson selected.
+    OpenLessonsMenu,
+    MenuUp,
+    MenuDown,
+    /// Enter in the menu: opens the selected lesson where it stopped.
+    MenuOpen,
+    /// Esc or `L` in the menu: closes it, changing nothing.
+    MenuClose,
 }
 
-/// Maps a key press to an action; `editing` routes keys to the text field.
-/// Only presses count (Windows also reports releases).
-pub fn from_key(key: KeyEvent, editing: bool, help: bool) -> Option<Action> {
+/// What has the keys: the text field, an overlay, or the screen under them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Screen,
+    Editing,
+    Help,
+    LessonsMenu,
+}
+
+/// Maps a key press to an action; `mode` routes keys to the text field or an open overlay,
+/// so that they never reach the stage beneath it. Only presses count (Windows also reports
+/// releases).
+pub fn from_key(key: KeyEvent, mode: Mode) -> Option<Action> {
     if key.kind != KeyEventKind::Press {
         return None;
     }
     if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
         return Some(Action::Quit);
     }
-    if editing {
-        return Some(match key.code {
+    match mode {
+        Mode::Editing => Some(match key.code {
             KeyCode::Enter => Action::EditSubmit,
             KeyCode::Esc => Action::EditCancel,
             _ => Action::EditKey(key),
-        });
-    }
-    if help {
-        return match key.code {
+        }),
+        Mode::Help => match key.code {
             KeyCode::Char('q') => Some(Action::Quit),
             _ => Some(Action::ToggleHelp),
-        };
+        },
+        Mode::LessonsMenu => match key.code {
+            KeyCode::Char('q') => Some(Action::Quit),
+            KeyCode::Up | KeyCode::Char('k') => Some(Action::MenuUp),
+            KeyCode::Down | KeyCode::Char('j') => Some(Action::MenuDown),
+            KeyCode::Enter => Some(Action::MenuOpen),
+            KeyCode::Esc | KeyCode::Char('L') => Some(Action::MenuClose),
+            _ => None,
+        },
+        Mode::Screen => screen_key(key.code),
     }
-    Some(match key.code {
+}
+
+/// The keys of the screen itself, with no text field or overlay open.
+fn screen_key(code: KeyCode) -> Option<Action> {
+    Some(match code {
         KeyCode::Char('q') => Action::Quit,
         KeyCode::Esc => Action::Escape,
         KeyCode::Char('?') => Action::ToggleHelp,
@@ -94,7 +122,7 @@ pub fn from_key(key: KeyEvent, editing: bool, help: bool) -> Option<Action> {
         KeyCode::Char(']') => Action::LessonNext,
         KeyCode::Char('[') => Action::LessonPrev,
         KeyCode::Char('A') => Action::LessonAnswer,
-        KeyCode::Char('L') => Action::ToggleLesson,
+        KeyCode::Char('L') => Action::OpenLessonsMenu,
         _ => return None,
     })
 }
@@ -118,9 +146,9 @@ pub const KEY_HELP: &[(&str, &str)] = &[
     ("w", "loss weights: MLM + NSP → MLM only → NSP only"),
     ("R", "reset the weights to a fresh initialisation"),
     ("S", "save a checkpoint (HF layout) to ./checkpoint"),
-    ("L", "lessons: continue where you left off, or hide the pane"),
+    ("L", "lessons menu (↑↓ Enter); a lesson resumes where it stopped"),
     ("] / [", "next / previous lesson step"),
     ("A", "answer the step's quiz (type it, Enter)"),
     ("?", "this help (any key closes it)"),
-    ("q / Esc", "quit (Esc first closes an open lesson pane)"),
+    ("q / Esc", "quit (Esc first hides the lesson pane; L brings it back)"),
 ];

@@ -23,7 +23,7 @@ use crate::text::corpus::Corpus;
 use crate::text::masking::Masker;
 use crate::text::tokenize::BertTokenizer;
 use crate::train::worker::{Command, TrainEvent};
-use crate::tui::action::Action;
+use crate::tui::action::{Action, Mode};
 pub use pair::{Pair, PairView};
 pub use setup::TUI_SCHEDULE;
 pub use training::Training;
@@ -71,6 +71,8 @@ pub struct App {
     pub focus: Focus,
     pub scroll: usize,
     pub help: bool,
+    /// The lessons menu, when open: the index of the selected lesson.
+    pub menu: Option<usize>,
     pub editing: Option<Editing>,
     pub training: Training,
     pub message: Option<Message>,
@@ -117,6 +119,7 @@ impl App {
             focus: Focus::Tokens,
             scroll: 0,
             help: false,
+            menu: None,
             editing: None,
             training,
             message: None,
@@ -150,6 +153,16 @@ impl App {
 
     fn error(&mut self, text: impl Into<String>) {
         self.message = Some(Message { text: text.into(), error: true });
+    }
+
+    /// What has the keys now, for [`crate::tui::action::from_key`].
+    pub fn key_mode(&self) -> Mode {
+        match (&self.editing, self.help, self.menu) {
+            (Some(_), _, _) => Mode::Editing,
+            (None, true, _) => Mode::Help,
+            (None, false, Some(_)) => Mode::LessonsMenu,
+            (None, false, None) => Mode::Screen,
+        }
     }
 
     /// Carries out one action.
@@ -241,7 +254,11 @@ impl App {
             Action::LessonNext => self.lesson_next(),
             Action::LessonPrev => self.lesson_prev(),
             Action::LessonAnswer => self.lesson_answer(),
-            Action::ToggleLesson => self.toggle_lesson(),
+            Action::OpenLessonsMenu => self.open_lessons_menu(),
+            Action::MenuUp => self.menu_move(-1),
+            Action::MenuDown => self.menu_move(1),
+            Action::MenuOpen => self.menu_open(),
+            Action::MenuClose => self.menu = None,
             Action::EditA | Action::EditB => {
                 let side = if action == Action::EditA { Side::A } else { Side::B };
                 let text = if side == Side::A { self.pair.a.clone() } else { self.pair.b.clone() };
@@ -272,7 +289,7 @@ impl App {
         }
         match e {
             TrainEvent::Step(s) => self.training.on_step(s),
-            TrainEvent::Eval { step, stats } => self.training.eval = Some((step, stats)),
+            TrainEvent::Eval { step, stats } => self.training.on_eval(step, self.pair.task, stats),
             TrainEvent::Snapshot { step, params } => {
                 self.params = params;
                 self.training.step = step;

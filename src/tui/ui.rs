@@ -7,6 +7,7 @@ pub mod fit;
 mod heat;
 mod help;
 mod lesson;
+mod lessons_menu;
 mod mlm;
 mod nsp;
 mod pieces;
@@ -38,11 +39,12 @@ impl Widget for &App {
             return;
         }
         let theme = Theme { color: self.color };
+        let note_text = note_lines(self, theme, area.width);
         let [title, tabs, body, note, keys] = Layout::vertical([
             Constraint::Length(1),
             Constraint::Length(1),
             Constraint::Fill(1),
-            Constraint::Length(1),
+            Constraint::Length(note_text.len() as u16),
             Constraint::Length(1),
         ])
         .areas(area);
@@ -50,9 +52,9 @@ impl Widget for &App {
         stage_tabs(self, theme, tabs.width).render(tabs, buf);
         let body = match &self.lesson {
             Some(run) if run.visible => {
-                // The pane takes what its text needs, leaving the stage at least 5 rows; what
-                // still does not fit scrolls (Tab, then ↑↓).
-                let h = lesson::height(self, theme, body.width).clamp(6, body.height.saturating_sub(5).max(6));
+                // The pane takes what its text needs, up to half the height, so the stage it
+                // talks about stays readable; what does not fit scrolls (Tab, then ↑↓).
+                let h = lesson::height(self, theme, body.width).clamp(6, (body.height / 2).max(6));
                 let [top, pane] = Layout::vertical([Constraint::Fill(1), Constraint::Length(h)]).areas(body);
                 lesson::render(self, theme, pane, buf);
                 top
@@ -82,10 +84,13 @@ impl Widget for &App {
             Stage::Sum => sum::render(self, theme, inner, buf),
             Stage::Training => training::render(self, theme, inner, buf),
         }
-        note_line(self, theme).render(note, buf);
-        keys_line(self, theme).render(keys, buf);
+        Paragraph::new(note_text).render(note, buf);
+        keys_line(self, theme, keys.width).render(keys, buf);
         if self.help {
             help::render(theme, area, buf);
+        }
+        if let Some(selected) = self.menu {
+            lessons_menu::render(self, selected, theme, area, buf);
         }
     }
 }
@@ -114,8 +119,9 @@ fn title_bar(app: &App, theme: Theme, width: u16) -> Line<'static> {
         format!(" ({})", app.pair.label_name())
     };
     let fixed = name.width() + facts.width() + " A: \"\"  B: \"\"".width() + label.width();
-    // The room left goes to the sentences: a short one keeps its length, the other gets the rest.
-    let room = (width as usize).saturating_sub(fixed);
+    // The room left goes to the sentences: a short one keeps its length, the other gets the
+    // rest. The last column stays empty, so a line that reaches it is known to be cut.
+    let room = (width as usize).saturating_sub(fixed + 1);
     let (la, lb) = (app.pair.a.chars().count(), app.pair.b.chars().count());
     let (wa, wb) = match (la, lb) {
         _ if la + lb <= room => (la, lb),
@@ -123,14 +129,14 @@ fn title_bar(app: &App, theme: Theme, width: u16) -> Line<'static> {
         _ if lb <= room / 2 => (room - lb, lb),
         _ => (room / 2, room / 2),
     };
-    let label_fits = (width as usize) >= name.width() + facts.width() + label.width();
+    let label_fits = (width as usize) > name.width() + facts.width() + label.width();
     let mut spans = vec![Span::styled(name, theme.selected()), Span::styled(facts, theme.bold(theme::GOOD))];
     if wa.min(wb) >= 4 {
         spans.extend([
             Span::raw(" A: "),
-            Span::styled(format!("\"{}\"", clip(&app.pair.a, wa)), theme.fg(theme::SEGMENT_A)),
+            Span::styled(format!("\"{}\"", fit::words(&app.pair.a, wa)), theme.fg(theme::SEGMENT_A)),
             Span::raw("  B: "),
-            Span::styled(format!("\"{}\"", clip(&app.pair.b, wb)), theme.fg(theme::SEGMENT_B)),
+            Span::styled(format!("\"{}\"", fit::words(&app.pair.b, wb)), theme.fg(theme::SEGMENT_B)),
             Span::raw(label),
         ]);
     } else if label_fits {
@@ -156,27 +162,69 @@ fn stage_tabs(app: &App, theme: Theme, width: u16) -> Line<'static> {
     Line::from(spans)
 }
 
-fn note_line(app: &App, theme: Theme) -> Line<'static> {
+/// The line above the keys: the text field while editing, else the message, wrapped onto
+/// more rows (up to 3) when it is longer than the screen is wide, rather than cut.
+fn note_lines(app: &App, theme: Theme, width: u16) -> Vec<Line<'static>> {
     if let Some(e) = &app.editing {
-        let which = match e.side {
-            crate::tui::app::Side::A => "edit A",
-            crate::tui::app::Side::B => "edit B",
-            crate::tui::app::Side::Answer => "answer",
-        };
-        return Line::from(vec![
-            Span::styled(format!(" {which} › "), theme.selected()),
-            Span::raw(format!("{}▏", e.input.value())),
-            Span::styled("   Enter applies · Esc cancels", theme.dim()),
-        ]);
+        return vec![edit_line(e, theme, width)];
     }
-    match &app.message {
-        Some(m) if m.error => Line::from(Span::styled(format!(" ✗ {}", m.text), theme.bold(theme::BAD))),
-        Some(m) => Line::from(Span::styled(format!(" {}", m.text), theme.fg(theme::GOOD))),
-        None => Line::default(),
+    let Some(m) = &app.message else { return vec![Line::default()] };
+    let (text, style) = if m.error {
+        (format!("✗ {}", m.text), theme.bold(theme::BAD))
+    } else {
+        (m.text.clone(), theme.fg(theme::GOOD))
+    };
+    let mut rows = fit::wrap(&text, (width as usize).saturating_sub(2).max(1));
+    if rows.len() > 3 {
+        let rest = rows[2..].join(" ");
+        rows = vec![rows[0].clone(), rows[1].clone(), fit::words(&rest, (width as usize).saturating_sub(2))];
     }
+    rows.into_iter().map(|r| Line::from(Span::styled(format!(" {r}"), style))).collect()
 }
 
-fn keys_line(app: &App, theme: Theme) -> Line<'static> {
+/// The text field: the part of the text around the cursor (it scrolls as the cursor moves
+/// past either end, "…" marking text out of view on the left), the cursor as a reversed
+/// cell, and the keys when there is room for them.
+fn edit_line(e: &crate::tui::app::Editing, theme: Theme, width: u16) -> Line<'static> {
+    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+    let which = match e.side {
+        crate::tui::app::Side::A => "edit A",
+        crate::tui::app::Side::B => "edit B",
+        crate::tui::app::Side::Answer => "answer",
+    };
+    let prompt = format!(" {which} › ");
+    let keys = "   Enter applies · Esc cancels";
+    let room = (width as usize).saturating_sub(prompt.width() + 1);
+    let (keys, room) = if room >= keys.width() + 20 { (keys, room - keys.width()) } else { ("", room) };
+    // One column stays for the cursor after the last character.
+    let scroll = e.input.visual_scroll(room.saturating_sub(1));
+    let cursor = e.input.visual_cursor();
+    let (mut before, mut at, mut after) = (String::new(), String::from(" "), String::new());
+    let mut col = 0;
+    for c in e.input.value().chars() {
+        let w = c.width().unwrap_or(0);
+        if col >= scroll && col + w <= scroll + room {
+            match col.cmp(&cursor) {
+                std::cmp::Ordering::Less => before.push(c),
+                std::cmp::Ordering::Equal => at = c.to_string(),
+                std::cmp::Ordering::Greater => after.push(c),
+            }
+        }
+        col += w;
+    }
+    if scroll > 0 && !before.is_empty() {
+        before.replace_range(..before.chars().next().map_or(0, char::len_utf8), "…");
+    }
+    Line::from(vec![
+        Span::styled(prompt, theme.selected()),
+        Span::raw(before),
+        Span::styled(at, theme.selected()),
+        Span::raw(after),
+        Span::styled(keys, theme.dim()),
+    ])
+}
+
+fn keys_line(app: &App, theme: Theme, width: u16) -> Line<'static> {
     let stage_keys = match app.stage {
         Stage::Pieces | Stage::Input => "a/b edit  n/N new pair",
         Stage::Embeddings => "Tab focus  ↑↓ token/scroll",
@@ -186,20 +234,45 @@ fn keys_line(app: &App, theme: Theme) -> Line<'static> {
         Stage::Sum => "w heads  r re-roll",
         Stage::Training => ". step  +/- lr  w heads  R reset  S save",
     };
-    let focus = if app.focus == Focus::Detail { "  [detail pane]" } else { "" };
-    let stage_keys =
-        if app.lesson.as_ref().is_some_and(|r| r.visible) { "] next  [ back  A answer  L hide" } else { stage_keys };
-    Line::from(vec![
-        Span::styled(format!(" {stage_keys}"), theme.bold(theme::GOOD)),
-        Span::styled(format!("  │ ←→ stage  ↑↓ token  Space pause  ? help  q quit{focus}"), theme.dim()),
-    ])
+    let stage_keys = if app.lesson.as_ref().is_some_and(|r| r.visible) {
+        "] next  [ back  A answer  L lessons  Esc hide"
+    } else {
+        stage_keys
+    };
+    fit_keys(stage_keys, app.focus == Focus::Detail, width, theme)
 }
 
-/// `text` cut to `max` characters, with an ellipsis when cut.
-fn clip(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        text.chars().take(max.saturating_sub(1)).chain(['…']).take(max).collect()
+/// The key line at `width`: this stage's keys, then the global ones. What does not fit goes
+/// in a fixed order, least needed first (the arrows, which the tabs and the help show too),
+/// so "? help" and "q quit" stay to the last; then this stage's keys lose their last groups.
+fn fit_keys(stage_keys: &str, detail: bool, width: u16, theme: Theme) -> Line<'static> {
+    use unicode_width::UnicodeWidthStr;
+    let mut global = vec!["←→ stage", "↑↓ token", "Space pause", "? help", "q quit"];
+    if detail {
+        global.push("[detail pane]");
     }
+    let mut local: Vec<&str> = stage_keys.split("  ").collect();
+    let text =
+        |local: &[&str], global: &[&str]| (format!(" {}", local.join("  ")), format!("  │ {}", global.join("  ")));
+    let fits = |local: &[&str], global: &[&str]| {
+        let (l, g) = text(local, global);
+        l.width() + g.width() < width as usize
+    };
+    for drop in ["[detail pane]", "↑↓ token", "←→ stage", "Space pause"] {
+        if fits(&local, &global) {
+            break;
+        }
+        global.retain(|g| *g != drop);
+    }
+    while !fits(&local, &global) && local.len() > 1 {
+        local.pop();
+    }
+    let (l, g) = text(&local, &global);
+    Line::from(vec![Span::styled(l, theme.bold(theme::GOOD)), Span::styled(g, theme.dim())])
+}
+
+/// How far a stage that does not fit is scrolled: Tab, then ↑↓ (`app.scroll`); None while a
+/// lesson pane is open, whose text those keys scroll instead.
+fn stage_scroll(app: &App) -> Option<usize> {
+    if app.lesson.as_ref().is_some_and(|r| r.visible) { None } else { Some(app.scroll) }
 }

@@ -1,4 +1,4 @@
-//! The app's side of lessons: opening one, entering its steps (stage, highlight), noticing
+//! The app's side of lessons: the lessons menu, opening one, entering its steps (stage, highlight), noticing
 //! the actions a step asks for, checking quiz answers against numbers computed from the
 //! model in use, and saving progress after every change.
 
@@ -6,25 +6,89 @@ use super::{App, Editing, Side};
 use crate::lesson::progress::Progress;
 use crate::lesson::runner::Run;
 use crate::lesson::{Answer, Highlight, Quantity, QuizKind, TaskKind};
+use crate::text::corpus::IS_NEXT;
 use tui_input::Input;
 
 impl App {
     /// Opens lesson `index` (0-based) at step `step`.
+    ///
+    /// The lessons are written for the default pair, "my dog is cute" / "he likes playing":
+    /// their text names it and their highlights point at its positions. So a lesson opened
+    /// over another pair (typed with a / b, or drawn with n / N / x) puts the default pair
+    /// back, and the message line says so; the learner's pair is not kept.
     pub fn open_lesson(&mut self, index: usize, step: usize) {
         let Some(lesson) = self.lessons.get(index).cloned() else { return };
+        let restored = self.restore_default_pair();
         self.lesson = Some(Run::new(lesson, index + 1, step));
         self.enter_step();
+        if restored && !self.message.as_ref().is_some_and(|m| m.error) {
+            self.info(format!(
+                "lesson {} uses the default pair, so yours was replaced (a / b edit it again)",
+                index + 1
+            ));
+        }
     }
 
-    /// Opens the lesson (and step) the learner was last in, or the first unfinished one.
-    pub fn continue_lessons(&mut self) {
-        let saved = self.saved_position();
-        let first_open =
-            || self.lessons.iter().position(|l| !self.progress.lessons.get(&l.id).is_some_and(|p| p.finished));
-        match saved.or_else(|| first_open().map(|i| (i, 0))) {
-            Some((i, s)) => self.open_lesson(i, s),
-            None if self.lessons.is_empty() => self.error("no lessons are installed"),
-            None => self.open_lesson(0, 0),
+    /// Puts the default pair back if another one is showing; true if it did. The default
+    /// sentences typed back by hand are the default pair too, and are no longer "your pair".
+    fn restore_default_pair(&mut self) -> bool {
+        let p = &self.pair;
+        if p.a == crate::DEFAULT_A && p.b == crate::DEFAULT_B && p.label == IS_NEXT {
+            self.pair.custom = false;
+            return false;
+        }
+        self.replace_pair(crate::DEFAULT_A, crate::DEFAULT_B, IS_NEXT)
+    }
+
+    /// Where lesson `index` resumes: at the saved step if the learner stopped in it, else at
+    /// its first step not completed (the first step when none, or all, are).
+    pub fn resume_step(&self, index: usize) -> usize {
+        if let Some((i, step)) = self.saved_position()
+            && i == index
+        {
+            return step;
+        }
+        let lesson = &self.lessons[index];
+        let p = self.progress.lessons.get(&lesson.id);
+        lesson.steps.iter().position(|s| !p.is_some_and(|p| p.completed.contains(&s.id))).unwrap_or(0)
+    }
+
+    /// Lesson `index`'s progress: (steps completed that still exist, finished).
+    pub fn lesson_progress(&self, index: usize) -> (usize, bool) {
+        let lesson = &self.lessons[index];
+        let Some(p) = self.progress.lessons.get(&lesson.id) else { return (0, false) };
+        (lesson.steps.iter().filter(|s| p.completed.contains(&s.id)).count(), p.finished)
+    }
+
+    /// `L`: the lessons menu, with the open lesson selected, else the one saved progress
+    /// stopped in, else the first unfinished one.
+    pub fn open_lessons_menu(&mut self) {
+        if self.lessons.is_empty() {
+            return self.error("no lessons are installed");
+        }
+        let open = self.lesson.as_ref().map(|r| r.number - 1);
+        let first_unfinished = || (0..self.lessons.len()).find(|&i| !self.lesson_progress(i).1);
+        let saved = self.saved_position().map(|(i, _)| i);
+        self.menu = Some(open.or(saved).or_else(first_unfinished).unwrap_or(0));
+    }
+
+    /// ↑ / ↓ in the menu, wrapping round at either end as the token cursor does.
+    pub fn menu_move(&mut self, by: isize) {
+        let n = self.lessons.len() as isize;
+        if let Some(i) = &mut self.menu
+            && n > 0
+        {
+            *i = (*i as isize + by).rem_euclid(n) as usize;
+        }
+    }
+
+    /// Enter in the menu: the lesson already open is shown again as it was (its task and
+    /// quiz state kept); another one opens where it stopped ([`App::resume_step`]).
+    pub fn menu_open(&mut self) {
+        let Some(i) = self.menu.take() else { return };
+        match &mut self.lesson {
+            Some(run) if run.number == i + 1 => run.visible = true,
+            _ => self.open_lesson(i, self.resume_step(i)),
         }
     }
 
@@ -160,14 +224,6 @@ impl App {
     pub(super) fn lesson_saw(&mut self, done: TaskKind) {
         if let Some(run) = &mut self.lesson {
             run.done.insert(done);
-        }
-    }
-
-    /// `L`: hide or show the lesson, or open one.
-    pub fn toggle_lesson(&mut self) {
-        match &mut self.lesson {
-            Some(run) => run.visible = !run.visible,
-            None => self.continue_lessons(),
         }
     }
 

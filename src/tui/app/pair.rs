@@ -47,6 +47,20 @@ impl Pair {
         Ok(Self { a, b, real_b: None, label, task: SentenceTask::Nsp, custom: false, encoded, plan, mask_seed })
     }
 
+    /// The first mask seed from `from` on whose honest 80/10/10 draw turns every chosen
+    /// piece into `[MASK]`: the common case, for the first screen a newcomer sees (with
+    /// seed 0 the draw would otherwise swap "my" for a random piece, the 10% case, just as
+    /// the lesson says most chosen pieces become `[MASK]`). The draw itself is not changed;
+    /// only which seed is shown first. Gives up after 64 seeds (any plan is honest).
+    pub fn common_case_seed(masker: &Masker, ids: &[u32], from: u64) -> u64 {
+        (from..from.saturating_add(64))
+            .find(|&seed| {
+                let plan = masker.plan(ids, &mut StdRng::seed_from_u64(seed));
+                !plan.masked.is_empty() && plan.masked.iter().all(|m| m.action == MaskAction::Mask)
+            })
+            .unwrap_or(from)
+    }
+
     pub fn remask(&mut self, masker: &Masker, seed: u64) {
         self.mask_seed = seed;
         self.plan = masker.plan(&self.encoded.ids, &mut StdRng::seed_from_u64(seed));

@@ -46,6 +46,7 @@ impl App {
     ) -> Result<App> {
         let masker = Masker::for_tokenizer(&tok);
         let mut pair = Pair::new(&tok, &cfg, &masker, crate::DEFAULT_A, crate::DEFAULT_B, IS_NEXT, seed)?;
+        pair.remask(&masker, Pair::common_case_seed(&masker, &pair.encoded.ids, seed));
         pair.task = task;
         let mut app = App::new(tok, Arc::new(corpus), cfg, Arc::new(params), pair, seed, None);
         match crate::lesson::load_bundled() {

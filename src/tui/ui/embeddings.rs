@@ -24,30 +24,50 @@ fn max_abs(a: &Array2<f32>) -> f32 {
 
 pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     let n = app.pair.encoded.ids.len() as u16;
-    let [top, detail] =
-        Layout::vertical([Constraint::Length((n + 4).min(area.height / 2 + 3)), Constraint::Fill(1)]).areas(area);
-    table(app, theme, top, buf);
+    let caption = caption(app, theme, dims(app, area.width), area.width);
+    // The caption, the column names and the tokens; the numbers pane below keeps 5 rows
+    // (its border, column names and 2 dims) while there is room for them.
+    let table_h = (caption.len() as u16 + 1 + n).min(area.height.saturating_sub(5).max(area.height / 2));
+    let [top, detail] = Layout::vertical([Constraint::Length(table_h), Constraint::Fill(1)]).areas(area);
+    table(app, theme, caption, top, buf);
     numbers(app, theme, detail, buf);
 }
 
-fn table(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
-    let e = &app.pair.encoded;
-    let h = app.cfg.hidden_size;
+/// How many dimensions of each vector the strips show at this width.
+fn dims(app: &App, width: u16) -> usize {
     let fixed = 10 + 6 + 5 * 3 + 6;
-    let dims = ((area.width as usize).saturating_sub(fixed) / 5).clamp(1, h);
+    ((width as usize).saturating_sub(fixed) / 5).clamp(1, app.cfg.hidden_size)
+}
+
+/// What the strips are, why positions have a row, and each column's scale, in words,
+/// wrapped to the width.
+fn caption(app: &App, theme: Theme, dims: usize, width: u16) -> Vec<Line<'static>> {
+    let h = app.cfg.hidden_size;
+    let scales: Vec<String> = columns(app).iter().map(|(_, a)| format!("{:.2}", max_abs(a))).collect();
+    let what = format!(
+        "Each token's vector = its token row + its segment row (A or B) + its position row, then LayerNorm. \
+         Positions need a row of their own: attention by itself does not see word order. \
+         The strips show dims 0–{} of {h}.",
+        dims - 1
+    );
+    let scale = format!(
+        "Red +, blue −. Each column is scaled to its own largest value: a full block is ±{} for the token \
+         rows, ±{} segment, ±{} position, ±{} sum, ±{} LayerNorm.",
+        scales[0], scales[1], scales[2], scales[3], scales[4]
+    );
+    let width = width as usize;
+    let mut lines: Vec<Line<'static>> = super::fit::wrap(&what, width).into_iter().map(Line::from).collect();
+    lines.extend(super::fit::wrap(&scale, width).into_iter().map(|l| Line::from(Span::styled(l, theme.dim()))));
+    lines
+}
+
+fn table(app: &App, theme: Theme, caption: Vec<Line<'static>>, area: Rect, buf: &mut Buffer) {
+    let e = &app.pair.encoded;
+    let dims = dims(app, area.width);
     let cols = columns(app);
     let scales: Vec<f32> = cols.iter().map(|(_, a)| max_abs(a)).collect();
-    let scale_text: Vec<String> = scales.iter().map(|s| format!("{s:.2}")).collect();
-    let mut lines = vec![
-        Line::from(format!(
-            "token + segment + position rows = sum → LayerNorm · strips show dims 0–{} of {h}",
-            dims - 1
-        )),
-        Line::from(Span::styled(
-            format!("red +, blue −; a full cell = ±{} in each column", scale_text.join(" / ")),
-            theme.dim(),
-        )),
-    ];
+    let mut lines = caption;
+    let caption_h = lines.len();
     let mut head = vec![Span::styled(format!("{:<16}", "token   id"), theme.dim())];
     let lit = match app.highlight() {
         Some(Highlight::Row(r)) => Some(r),
@@ -58,10 +78,15 @@ fn table(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
         head.push(Span::styled(format!("{:<w$}", &name[..name.len().min(dims + 2)], w = dims + 3), style));
     }
     lines.push(Line::from(head));
-    // Rows left for tokens under the header line; the cursor's row stays in view.
-    let rows = (area.height as usize).saturating_sub(5);
-    let first = app.cursor.saturating_sub(rows);
-    for i in first..e.ids.len() {
+    // Rows left for tokens under the column names; the cursor's row stays in view, and a
+    // last row says how many tokens are below when they do not all fit.
+    let mut rows = (area.height as usize).saturating_sub(caption_h + 1);
+    if rows < e.ids.len() {
+        rows = rows.saturating_sub(1);
+    }
+    let first = (app.cursor + 1).saturating_sub(rows);
+    let end = (first + rows).min(e.ids.len());
+    for i in first..end {
         let style = if i == app.cursor { theme.selected() } else { theme.segment(e.segments[i]) };
         let mut spans =
             vec![Span::styled(format!("{:<9}", e.tokens[i]), style), Span::raw(format!("{:>5}  ", e.ids[i]))];
@@ -70,6 +95,10 @@ fn table(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
             spans.push(Span::styled([" + ", " + ", " = ", " → ", ""][c], theme.dim()));
         }
         lines.push(Line::from(spans));
+    }
+    let more = super::fit::more(end, e.ids.len());
+    if !more.is_empty() {
+        lines.push(Line::from(Span::styled(format!("{more} (↑↓ moves the cursor)"), theme.dim())));
     }
     Paragraph::new(lines).render(area, buf);
 }

@@ -2,8 +2,13 @@
 //! boundary, so a reader always sees that something was left out, and never half a word.
 //! Widths are terminal cells (`unicode-width`), not bytes or chars.
 
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+use super::theme::Theme;
 
 /// The mark for text left out.
 pub const ELLIPSIS: char = '…';
@@ -95,6 +100,52 @@ fn end_previous(out: &mut [Span<'static>], room: usize) {
     };
 }
 
+/// `text` broken into lines of at most `width` cells, between words (a word longer than a
+/// line is cut by [`words`]). For layouts that need to know a paragraph's height.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for word in text.split_whitespace() {
+        let word = words(word, width);
+        if !current.is_empty() && current.width() + 1 + word.width() > width {
+            lines.push(std::mem::take(&mut current));
+        }
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(&word);
+    }
+    if !current.is_empty() {
+        lines.push(current);
+    }
+    lines
+}
+
+/// Renders `lines`, wrapped between words, into `area`. When they need more rows than it
+/// has, the view starts `scroll` rows down (clamped) and its last row says what is left out
+/// and how to see it ("+N more lines ↓"), so nothing is cut without a word. `scroll` is
+/// None while the arrows belong to something else (the lesson pane): the note says so.
+pub fn scrolled(lines: Vec<Line<'static>>, area: Rect, buf: &mut Buffer, scroll: Option<usize>, theme: Theme) {
+    let text = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let total = text.line_count(area.width);
+    if total <= area.height as usize || area.height < 2 {
+        text.render(area, buf);
+        return;
+    }
+    let view = area.height as usize - 1;
+    let offset = scroll.unwrap_or(0).min(total - view);
+    let below = total - offset - view;
+    text.scroll((offset as u16, 0)).render(Rect { height: view as u16, ..area }, buf);
+    let note = match (below, offset) {
+        (below, _) if scroll.is_none() => format!("+{below} more lines ↓ (Esc hides the lesson pane)"),
+        (0, above) => format!("↑ {above} lines above (↑ scrolls back)"),
+        (below, 0) => format!("+{below} more lines ↓ (Tab, then ↓ scrolls)"),
+        (below, _) => format!("+{below} more lines ↓ (↑↓ scroll)"),
+    };
+    let row = Rect { y: area.y + view as u16, height: 1, ..area };
+    Paragraph::new(Span::styled(words(&note, area.width as usize), theme.dim())).render(row, buf);
+}
+
 /// "+N more ↓" for a list that shows `shown` of `total` items (empty when all fit).
 pub fn more(shown: usize, total: usize) -> String {
     if shown >= total { String::new() } else { format!("+{} more ↓", total - shown) }
@@ -145,6 +196,16 @@ mod tests {
         // No room for a word of the second span: the first one ends in the ellipsis.
         let cut = line(l, 12);
         assert_eq!(cut.to_string(), "step 14 ·…");
+    }
+
+    #[test]
+    fn wrap_breaks_between_words_within_the_width() {
+        let text = "each column is scaled to its own largest value";
+        let lines = wrap(text, 16);
+        assert_eq!(lines, ["each column is", "scaled to its", "own largest", "value"]);
+        assert_eq!(lines.join(" "), text);
+        assert!(wrap("a verylongword", 5).iter().all(|l| l.width() <= 5));
+        assert!(wrap("", 10).is_empty());
     }
 
     #[test]

@@ -10,11 +10,11 @@ use super::theme::{self, Theme};
 use crate::lesson::QuizKind;
 use crate::tui::app::App;
 
-/// Rows the pane needs at `width` (borders included), so the stage gives up only that.
+/// Rows the pane needs at `width` (borders included, text wrapped as it will be drawn),
+/// so the stage gives up only that.
 pub fn height(app: &App, theme: Theme, width: u16) -> u16 {
-    let inner = width.saturating_sub(2).max(1) as usize;
-    let rows: usize = lines(app, theme).iter().map(|l| l.width().max(1).div_ceil(inner)).sum();
-    rows as u16 + 2
+    let text = Paragraph::new(lines(app, theme)).wrap(Wrap { trim: false });
+    (text.line_count(width.saturating_sub(2).max(1)) as u16).saturating_add(2)
 }
 
 pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
@@ -71,7 +71,7 @@ fn lines(app: &App, theme: Theme) -> Vec<Line<'static>> {
     }
     let next = if run.is_last() { "] finish the lesson" } else { "] next step" };
     lines.push(Line::from(Span::styled(
-        format!(" {next}  [ back{}  L hide", if step.quiz.is_some() { "  A answer" } else { "" }),
+        format!(" {next}  [ back{}  Esc hide  L lessons", if step.quiz.is_some() { "  A answer" } else { "" }),
         theme.dim().add_modifier(Modifier::ITALIC),
     )));
     lines

@@ -3,7 +3,6 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::theme::{self, Theme};
 use crate::tui::app::App;
@@ -24,28 +23,30 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
             Span::styled(format!("\"{text}\""), theme.segment(seg)),
         ]));
         match app.tok.words(text) {
-            Ok(words) => lines.extend(words.iter().map(|(w, p)| word_line(app, theme, w, p))),
+            Ok(words) => lines.extend(words.iter().map(|(w, p)| word_line(app, theme, w, p, area.width))),
             Err(e) => lines.push(Line::from(Span::styled(format!("  {e:#}"), theme.fg(theme::BAD)))),
         }
         lines.push(Line::default());
     }
-    Paragraph::new(lines).wrap(Wrap { trim: false }).render(area, buf);
+    super::fit::scrolled(lines, area, buf, super::stage_scroll(app), theme);
 }
 
-fn word_line(app: &App, theme: Theme, word: &str, pieces: &[String]) -> Line<'static> {
+/// One word and its pieces, the reason cut (at a word) to `width` rather than wrapped.
+fn word_line(app: &App, theme: Theme, word: &str, pieces: &[String], width: u16) -> Line<'static> {
     let why = if pieces.len() == 1 && pieces[0] == "[UNK]" {
         "no piece matches: [UNK]".to_string()
     } else if pieces.len() == 1 {
         format!("whole word in the vocabulary (id {})", app.tok.token_id(&pieces[0]).unwrap_or(0))
     } else {
-        "split: longest piece first, then ## pieces".to_string()
+        "split into pieces, longest first".to_string()
     };
-    Line::from(vec![
+    let line = Line::from(vec![
         Span::raw(format!("  {} → ", super::tokens::pad(word, 12))),
         Span::styled(
             format!("{:<20}", pieces.join(" ")),
             theme.bold(if pieces.len() > 1 { theme::RANDOM } else { theme::GOOD }),
         ),
         Span::styled(why, theme.dim()),
-    ])
+    ]);
+    super::fit::line(line, width as usize)
 }

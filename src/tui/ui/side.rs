@@ -1,11 +1,13 @@
-//! The live-loss pane beside every stage (wide screens): this pair's losses now, the
-//! latest batch, and the held-out accuracies.
+//! The live-loss pane beside every stage (wide screens): this pair's losses and P(label 0)
+//! now, beside the held-out accuracy of the sentence head; the latest batch; the held-out
+//! scores, with a mark when the model is memorising.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Sparkline, Widget};
 
+use super::fit;
 use super::heat::bar;
 use super::theme::{self, Theme};
 use crate::tui::app::App;
@@ -29,8 +31,9 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
         row("MLM", o.mlm_loss, theme::MLM),
         row(head, o.nsp_loss, theme::NSP),
         row("total", o.total_loss, theme::TOTAL),
-        Line::default(),
     ];
+    lines.extend(sentence_head(app, theme));
+    lines.push(Line::default());
     if let Some(s) = app.training.last {
         lines.push(Line::from(Span::styled(format!("last batch, step {}", s.step), theme.dim())));
         lines.push(row("MLM", s.mlm_loss, theme::MLM));
@@ -38,11 +41,16 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
         lines.push(row("total", s.total_loss, theme::TOTAL));
         lines.push(Line::default());
     }
-    if let Some((step, e)) = app.training.eval {
-        lines.push(Line::from(Span::styled(format!("held-out, step {step}"), theme.dim())));
-        lines.push(Line::from(format!("MLM top-1 {:>5.1}%", 100.0 * e.mlm_accuracy)));
-        lines.push(Line::from(format!("{head:<9} {:>5.1}%", 100.0 * e.nsp_accuracy)));
+    if let Some(e) = app.training.eval() {
+        lines.push(Line::from(Span::styled(format!("held-out, step {}", e.step), theme.dim())));
+        lines.push(Line::from(format!("MLM top-1 {:>5.1}%", 100.0 * e.stats.mlm_accuracy)));
+        lines.push(Line::from(format!("MLM loss {:>6.3}", e.stats.mlm_loss)));
+        if app.training.memorising().is_some() {
+            lines.push(Line::from(Span::styled("⚠ memorising (stage 8)", theme.bold(theme::BAD))));
+        }
     }
+    let width = inner.width as usize;
+    let lines: Vec<Line> = lines.into_iter().map(|l| fit::line(l, width)).collect();
     let text_h = lines.len() as u16;
     Paragraph::new(lines).render(inner, buf);
     if inner.height > text_h + 4 && !app.training.batch_curve.is_empty() {
@@ -60,4 +68,29 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
             .collect();
         Sparkline::default().data(&data).style(theme.fg(theme::TOTAL)).render(spark_area, buf);
     }
+}
+
+/// This pair's P(label 0), and under it the head's accuracy on held-out pairs, so that a
+/// confident answer on this (often trained-on) pair is read against pairs never seen. Both
+/// appear with the first evaluation (the trainer's, at step 0).
+fn sentence_head(app: &App, theme: Theme) -> Vec<Line<'static>> {
+    if app.training.eval().is_none() {
+        return Vec::new();
+    }
+    let task = app.pair.task;
+    let p = app.view.outputs.nsp_probs[[0, 0]];
+    let mut lines = vec![Line::from(vec![
+        Span::styled(format!("P({}) {p:.3}", task.label_names()[0]), theme.bold(theme::NSP)),
+        Span::styled(", this pair", theme.dim()),
+    ])];
+    let held = match app.training.eval() {
+        _ if !task.trains_head() => Line::from(Span::styled("NSP head not trained", theme.dim())),
+        Some(e) if e.task == task => Line::from(vec![
+            Span::styled(format!("{} acc {:.1}%", task.head(), 100.0 * e.stats.nsp_accuracy), theme.bold(theme::NSP)),
+            Span::styled(", held-out", theme.dim()),
+        ]),
+        _ => Line::from(Span::styled("held-out: not yet for this task", theme.dim())),
+    };
+    lines.push(held);
+    lines
 }

@@ -3,7 +3,6 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::heat::bar;
 use super::theme::{self, Theme};
@@ -78,5 +77,5 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
             s.step, w.mlm, s.mlm_loss, w.nsp, s.nsp_loss, s.total_loss
         )));
     }
-    Paragraph::new(lines).wrap(Wrap { trim: false }).render(area, buf);
+    super::fit::scrolled(lines, area, buf, super::stage_scroll(app), theme);
 }

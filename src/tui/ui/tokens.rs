@@ -4,7 +4,6 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget, Wrap};
 use unicode_width::UnicodeWidthStr;
 
 use super::theme::{self, Theme};
@@ -84,7 +83,7 @@ pub fn render_input(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
             theme.fg(theme::BAD),
         )));
     }
-    Paragraph::new(lines).wrap(Wrap { trim: false }).render(area, buf);
+    super::fit::scrolled(lines, area, buf, super::stage_scroll(app), theme);
 }
 
 fn action_style(a: MaskAction, theme: Theme) -> Style {
@@ -166,7 +165,7 @@ pub fn render_masking(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
             Span::raw(format!(" {what}; label: \"{}\"", app.tok.token(m.original))),
         ]));
     }
-    Paragraph::new(lines).wrap(Wrap { trim: false }).render(area, buf);
+    super::fit::scrolled(lines, area, buf, super::stage_scroll(app), theme);
 }
 
 /// `text` padded with spaces to `width` terminal columns (CJK and emoji take two).

@@ -1,58 +1,170 @@
-//! Stage 8: loss curves against steps (running mean over batches, and this pair), and
-//! the held-out accuracies.
+//! Stage 8: loss curves against steps (running means over batches, the held-out losses at
+//! each evaluation, and this pair), the held-out accuracies, and a warning when the model
+//! memorises its training text. Each curve has its own mark, so that they can be told
+//! apart without colour (NO_COLOR).
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
+use ratatui::style::Color;
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph, Widget};
+use ratatui::widgets::{Axis, Chart, Dataset, GraphType, LegendPosition, Paragraph, Widget};
 
+use super::fit;
 use super::theme::{self, Theme};
+use crate::train::EvalStats;
 use crate::tui::app::App;
-use crate::tui::app::training::Point;
+use crate::tui::app::training::{Memorising, Point};
+
+/// The held-out curves' colours: the darker shades of the training curves' ones.
+const HELD_MLM: Color = Color::Blue;
+const HELD_NSP: Color = Color::Magenta;
+
+/// How a curve looks: without colour, `mark` is drawn along it and in the legend, and no
+/// two curves share one; with colour, the legend shows `in_colour` (the training curves are
+/// smooth braille lines, "──", and this pair's points are dots).
+#[derive(Debug, Clone, Copy)]
+struct Curve {
+    mark: char,
+    in_colour: &'static str,
+    color: Color,
+}
+
+const MLM: Curve = Curve { mark: '•', in_colour: "──", color: theme::MLM };
+const NSP: Curve = Curve { mark: '×', in_colour: "──", color: theme::NSP };
+const TOTAL: Curve = Curve { mark: '+', in_colour: "──", color: theme::TOTAL };
+const HELD_OUT_MLM: Curve = Curve { mark: '◆', in_colour: "◆", color: HELD_MLM };
+const HELD_OUT_NSP: Curve = Curve { mark: '◇', in_colour: "◇", color: HELD_NSP };
+const PAIR: Curve = Curve { mark: '∘', in_colour: "•", color: theme::GOOD };
+
+/// Below this many rows, the legend takes one line and the warning one line.
+const ROOMY: u16 = 14;
 
 pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
-    let [stats, chart] = Layout::vertical([Constraint::Length(3), Constraint::Fill(1)]).areas(area);
-    Paragraph::new(stat_lines(app, theme)).render(stats, buf);
+    let width = area.width as usize;
+    let roomy = area.height >= ROOMY;
+    let mut lines = vec![whole_facts(first_line(app), width), whole_facts(held_line(app), width)];
+    if let Some(m) = app.training.memorising() {
+        lines.extend(warning(m, theme, width, if roomy { 2 } else { 1 }));
+    }
+    lines.extend(legend(app, theme, width, roomy));
+    let [stats, chart] = Layout::vertical([Constraint::Length(lines.len() as u16), Constraint::Fill(1)]).areas(area);
+    Paragraph::new(lines).render(stats, buf);
     curves(app, theme, chart, buf);
 }
 
-fn stat_lines(app: &App, theme: Theme) -> Vec<Line<'static>> {
+/// Step, speed, loss, learning rate, gradient norm: the most telling first, as the width allows.
+fn first_line(app: &App) -> Line<'static> {
     let t = &app.training;
-    let head = app.head_name();
     let lr = t.last.map_or(0.0, |s| s.lr);
-    let mut first = format!(
-        "step {}  ·  {:.1} steps/s  ·  lr now {lr:.2e} (peak {:.1e})  ·  {}",
-        t.step,
-        t.steps_per_sec,
-        t.peak_lr,
-        app.loss_label()
-    );
+    let mut facts = vec![
+        format!("step {}", t.step),
+        format!(" · {:.1} steps/s", t.steps_per_sec),
+        format!(" · {}", app.loss_label()),
+        format!(" · lr now {lr:.2e} (peak {:.1e})", t.peak_lr),
+    ];
     if let Some(s) = t.last {
-        first.push_str(&format!("  ·  grad norm {:.2}", s.grad_norm));
+        facts.push(format!(" · grad norm {:.2}", s.grad_norm));
     }
-    let held = match t.eval {
-        Some((step, e)) => format!(
-            "held-out (step {step}): MLM top-1 {:.1}%  {head} {:.1}%  ·  MLM loss {:.3}  {head} loss {:.3}",
-            100.0 * e.mlm_accuracy,
-            100.0 * e.nsp_accuracy,
-            e.mlm_loss,
-            e.nsp_loss
-        ),
-        None => "held-out accuracies appear every 250 steps".to_string(),
+    Line::from(facts.into_iter().map(Span::raw).collect::<Vec<_>>())
+}
+
+/// The latest held-out accuracies, the sentence head's first; the held-out losses are in
+/// the legend, beside their marks.
+fn held_line(app: &App) -> Line<'static> {
+    let Some(e) = app.training.eval() else {
+        return Line::from("held-out scores (documents it never trains on) appear every 250 steps");
     };
-    vec![
-        Line::from(first),
-        Line::from(held),
-        Line::from(vec![
-            Span::styled("── MLM ", theme.fg(theme::MLM)),
-            Span::styled(format!("── {head} "), theme.fg(theme::NSP)),
-            Span::styled("── total ", theme.fg(theme::TOTAL)),
-            Span::styled("(running means over batches)  ", theme.dim()),
-            Span::styled("•• this pair's total", theme.fg(theme::GOOD)),
-        ]),
-    ]
+    let s = e.stats;
+    let mlm = format!("MLM top-1 {:.1}%", 100.0 * s.mlm_accuracy);
+    let (first, second) = if e.task.trains_head() {
+        (format!("{} accuracy {:.1}%", e.task.head(), 100.0 * s.nsp_accuracy), format!(" · {mlm}"))
+    } else {
+        (mlm, " · NSP head untrained".to_string())
+    };
+    Line::from(vec![Span::raw(format!("held-out (unseen documents), step {}: {first}", e.step)), Span::raw(second)])
+}
+
+/// The facts (spans) of `line` that fit in `width`, each whole, in order; "…" after them
+/// when some were left out.
+fn whole_facts(line: Line<'static>, width: usize) -> Line<'static> {
+    if line.width() <= width || line.spans.first().is_none_or(|s| s.width() + 1 > width) {
+        return fit::line(line, width);
+    }
+    let mut kept: Vec<Span<'static>> = Vec::new();
+    let mut used = 0;
+    for span in line.spans {
+        if used + span.width() + 1 > width {
+            break;
+        }
+        used += span.width();
+        kept.push(span);
+    }
+    kept.push(Span::raw("…"));
+    Line::from(kept)
+}
+
+/// The memorising warning in at most `rows` lines: the whole sentence if it fits, else
+/// a short one.
+fn warning(m: Memorising, theme: Theme, width: usize, rows: usize) -> Vec<Line<'static>> {
+    let long = format!(
+        "⚠ memorising: the held-out MLM loss rose from {:.2} (step {}) to {:.2} while the training loss \
+         fell from {:.2} to {:.2}: the model is learning the training text, not the language",
+        m.best, m.best_step, m.now, m.train_then, m.train_now
+    );
+    let medium = format!(
+        "⚠ memorising: held-out MLM loss {:.2} (step {}) → {:.2} while the training loss fell: the model \
+         is learning the training text, not the language",
+        m.best, m.best_step, m.now
+    );
+    let short = format!(
+        "⚠ memorising: held-out MLM loss {:.2} (step {}) → {:.2}, training loss fell",
+        m.best, m.best_step, m.now
+    );
+    let lines = [long, medium]
+        .iter()
+        .map(|text| fit::wrap(text, width))
+        .find(|wrapped| wrapped.len() <= rows)
+        .unwrap_or_else(|| vec![fit::words(&short, width)]);
+    lines.into_iter().map(|l| Line::from(Span::styled(l, theme.bold(theme::BAD)))).collect()
+}
+
+/// Each curve's mark and name: two lines (training, then held-out and this pair), or one.
+fn legend(app: &App, theme: Theme, width: usize, roomy: bool) -> Vec<Line<'static>> {
+    let head = app.head_name();
+    let mark = |c: Curve| {
+        let text = if theme.color { c.in_colour.to_string() } else { c.mark.to_string() };
+        Span::styled(text, theme.fg(c.color))
+    };
+    let held = app.training.eval().map(|e| e.stats);
+    let loss = |f: fn(&EvalStats) -> f32| held.map_or(String::new(), |s| format!(" {:.3}", f(&s)));
+    let training = vec![
+        mark(MLM),
+        Span::raw(" MLM  "),
+        mark(NSP),
+        Span::raw(format!(" {head}  ")),
+        mark(TOTAL),
+        Span::raw(" total  "),
+        Span::styled("training: running means over batches", theme.dim()),
+    ];
+    let others = vec![
+        mark(HELD_OUT_MLM),
+        Span::raw(format!(" MLM{}  ", loss(|s| s.mlm_loss))),
+        mark(HELD_OUT_NSP),
+        Span::raw(format!(" {head}{}  ", loss(|s| s.nsp_loss))),
+        Span::styled("held-out, at each evaluation  ", theme.dim()),
+        mark(PAIR),
+        Span::raw(" this pair's total"),
+    ];
+    if roomy {
+        vec![fit::line(Line::from(training), width), fit::line(Line::from(others), width)]
+    } else {
+        let mut one = training;
+        one.pop();
+        one.extend([Span::raw("· ")]);
+        one.extend(others.into_iter().filter(|s| !s.content.starts_with("held-out")));
+        vec![fit::line(Line::from(one), width)]
+    }
 }
 
 fn series(curve: &[Point], pick: fn(&Point) -> f64) -> Vec<(f64, f64)> {
@@ -65,19 +177,39 @@ fn curves(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     let nsp = series(&t.batch_curve, |p| p.2);
     let total = series(&t.batch_curve, |p| p.3);
     let pair = series(&t.pair_curve, |p| p.3);
+    let held = |f: fn(&EvalStats) -> f32| -> Vec<(f64, f64)> {
+        t.held_out.iter().map(|e| (e.step as f64, f64::from(f(&e.stats)))).collect()
+    };
+    let (held_mlm, held_nsp) = (held(|s| s.mlm_loss), held(|s| s.nsp_loss));
     let x_max = (t.step.max(10)) as f64;
-    let y_max = total.iter().chain(&pair).map(|p| p.1).fold((app.cfg.vocab_size as f64).ln() + 1.0, f64::max).ceil();
-    let datasets = vec![
-        line("MLM", &mlm, theme.fg(theme::MLM)),
-        line(app.head_name(), &nsp, theme.fg(theme::NSP)),
-        line("total", &total, theme.fg(theme::TOTAL)),
-        Dataset::default()
-            .name("pair")
-            .marker(Marker::Dot)
-            .graph_type(GraphType::Scatter)
-            .style(theme.fg(theme::GOOD))
-            .data(&pair),
+    let highest = [&total, &mlm, &pair, &held_mlm, &held_nsp]
+        .into_iter()
+        .flatten()
+        .map(|p| p.1)
+        .fold((app.cfg.vocab_size as f64).ln() + 1.0, f64::max);
+    let rows = area.height.saturating_sub(2); // the x axis and its labels
+    let (y_max, y_labels) = y_ticks(highest, if rows >= 16 { 4 } else { 2 });
+    // Drawn in this order, later over earlier: this pair's noisy points at the bottom, the
+    // sparse held-out points on top.
+    let mut datasets = vec![
+        points(&pair, if theme.color { Marker::Dot } else { Marker::Custom(PAIR.mark) }, PAIR, theme),
+        training_curve(&total, TOTAL, theme),
+        training_curve(&nsp, NSP, theme),
+        training_curve(&mlm, MLM, theme),
     ];
+    for (data, curve) in [(&held_nsp, HELD_OUT_NSP), (&held_mlm, HELD_OUT_MLM)] {
+        if theme.color && data.len() >= 2 {
+            // A thin line between the evaluations, under their marks.
+            datasets.push(
+                Dataset::default()
+                    .marker(Marker::Braille)
+                    .graph_type(GraphType::Line)
+                    .style(theme.fg(curve.color))
+                    .data(data),
+            );
+        }
+        datasets.push(points(data, Marker::Custom(curve.mark), curve, theme));
+    }
     Chart::new(datasets)
         .x_axis(
             Axis::default()
@@ -85,16 +217,47 @@ fn curves(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
                 .bounds([0.0, x_max])
                 .labels(vec![Span::raw("0"), Span::raw(format!("{}", t.step))]),
         )
-        .y_axis(
-            Axis::default()
-                .title("loss")
-                .bounds([0.0, y_max])
-                .labels(vec![Span::raw("0"), Span::raw(format!("{y_max:.0}"))]),
-        )
-        .hidden_legend_constraints((Constraint::Ratio(1, 4), Constraint::Ratio(1, 4)))
+        .y_axis(Axis::default().title("loss").bounds([0.0, y_max]).labels(y_labels))
+        .legend_position(None::<LegendPosition>)
         .render(area, buf);
 }
 
-fn line<'a>(name: &'a str, data: &'a [(f64, f64)], style: Style) -> Dataset<'a> {
-    Dataset::default().name(name).marker(Marker::Braille).graph_type(GraphType::Line).style(style).data(data)
+/// The y axis: its top, a round number at or above `highest`, and `n + 1` evenly spaced
+/// labels from 0, each a round number too (0, 5, 10 or 0, 2.5, 5, 7.5, 10).
+fn y_ticks(highest: f64, n: u32) -> (f64, Vec<Span<'static>>) {
+    let raw = (highest / f64::from(n)).max(1e-9);
+    let scale = 10f64.powf(raw.log10().floor());
+    let step =
+        [1.0, 2.0, 2.5, 5.0, 10.0].into_iter().map(|m| m * scale).find(|s| *s >= raw * (1.0 - 1e-9)).unwrap_or(raw);
+    let label = |v: f64| if (v - v.round()).abs() < 1e-9 { format!("{v:.0}") } else { format!("{v:.1}") };
+    let labels = (0..=n).map(|i| Span::raw(label(step * f64::from(i)))).collect();
+    (step * f64::from(n), labels)
+}
+
+/// A training curve: a braille line in its colour, or a line of its mark without colour.
+fn training_curve<'a>(data: &'a [(f64, f64)], curve: Curve, theme: Theme) -> Dataset<'a> {
+    let marker = if theme.color { Marker::Braille } else { Marker::Custom(curve.mark) };
+    Dataset::default().marker(marker).graph_type(GraphType::Line).style(theme.fg(curve.color)).data(data)
+}
+
+fn points<'a>(data: &'a [(f64, f64)], marker: Marker, curve: Curve, theme: Theme) -> Dataset<'a> {
+    Dataset::default().marker(marker).graph_type(GraphType::Scatter).style(theme.fg(curve.color)).data(data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ticks(highest: f64, n: u32) -> (f64, Vec<String>) {
+        let (top, labels) = y_ticks(highest, n);
+        (top, labels.into_iter().map(|s| s.content.into_owned()).collect())
+    }
+
+    #[test]
+    fn the_y_axis_has_round_labels_between_0_and_its_top() {
+        assert_eq!(ticks(8.6, 2), (10.0, vec!["0".into(), "5".into(), "10".into()]));
+        assert_eq!(ticks(8.6, 4), (10.0, vec!["0".into(), "2.5".into(), "5".into(), "7.5".into(), "10".into()]));
+        assert_eq!(ticks(10.0, 2).0, 10.0);
+        assert_eq!(ticks(23.0, 2), (40.0, vec!["0".into(), "20".into(), "40".into()]));
+    }
 }
