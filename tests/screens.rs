@@ -103,6 +103,19 @@ fn no_stage_cuts_a_word_under_the_lesson_pane() {
     let mut app = app();
     app.open_lesson(0, 1);
     check_every_stage(&mut app, "lesson 1 step 2");
+    app.open_lesson(5, 0);
+    check_every_stage(&mut app, "lesson 6 step 1");
+}
+
+/// A stage under the lesson pane that does not fit says so on its last row, rather than
+/// ending in the middle of a sentence (stage 6's sentence about held-out accuracy).
+#[test]
+fn a_stage_under_the_lesson_pane_says_what_is_below() {
+    let mut app = app();
+    app.open_lesson(5, 0);
+    app.update(Action::GoStage(5));
+    let s = screen(&draw(&app, 80, 24));
+    assert!(s.contains("more lines ↓ (Esc hides the lesson pane)"), "{s}");
 }
 
 #[test]

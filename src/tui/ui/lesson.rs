@@ -28,6 +28,7 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
         run.lesson.steps.len(),
         app.progress.summary(&app.lessons)
     );
+    let title = super::fit::words(&title, area.width.saturating_sub(3) as usize);
     let block =
         Block::bordered().border_style(theme.fg(theme::NSP)).title(Line::from(title).style(theme.bold(theme::NSP)));
     let overflow = height(app, theme, area.width).saturating_sub(area.height);

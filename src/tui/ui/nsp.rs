@@ -6,7 +6,6 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget};
 
 use super::fit;
 use super::heat::bar;
@@ -58,7 +57,7 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
         Section { lines: text(&generalisation(app), theme.bold(theme::NSP)), optional: false, space: 1 },
         Section { lines: text(keys(task), theme.dim()), optional: true, space: 2 },
     ];
-    Paragraph::new(stack(sections, area.height as usize)).render(area, buf);
+    fit::scrolled(stack(sections, area.height as usize), area, buf, super::stage_scroll(app), theme);
 }
 
 /// A block of lines; optional ones give way first when the height is short, and the blank
