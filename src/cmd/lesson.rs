@@ -77,10 +77,10 @@ pub fn listing(lessons: &[Lesson], progress: &Progress) -> String {
             _ => "·",
         };
         out.push_str(&format!(
-            " {mark} {:>2}. {:<44} {done:>2}/{} steps   ({})\n",
+            " {mark} {:>2}. {:<44} {:<12} ({})\n",
             i + 1,
             l.title,
-            l.steps.len(),
+            format!("{done:>2}/{} steps", l.steps.len()),
             l.id
         ));
     }
