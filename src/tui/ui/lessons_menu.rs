@@ -63,7 +63,8 @@ fn row(app: &App, i: usize, selected: bool, theme: Theme, width: usize) -> Line<
     let title = fit::words(&lesson.title, room);
     let pad = " ".repeat(room - title.width());
     let line = Line::from(vec![
-        Span::styled(format!(" {mark}"), style),
+        // "›" marks the selection where reverse video does not show (a screen reader, a copy).
+        Span::styled(format!("{}{mark}", if selected { "›" } else { " " }), style),
         Span::raw(number),
         Span::raw(title + &pad),
         Span::styled(count, if mark == " " { theme.dim() } else { style }),
