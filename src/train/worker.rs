@@ -85,6 +85,7 @@ pub fn spawn<E: From<TrainEvent> + Send + 'static>(
     let thread = std::thread::Builder::new().name(THREAD_NAME.into());
     let report = events.clone();
     let body = move || {
+        yield_to_the_screen();
         let mut w = Worker { running, last_snapshot: Instant::now() - SNAPSHOT_EVERY };
         let send = |e: TrainEvent| events.send(E::from(e)).is_ok();
         if !send(TrainEvent::Status { running, peak_lr: trainer.tcfg.schedule.peak }) {
@@ -126,6 +127,19 @@ pub fn spawn<E: From<TrainEvent> + Send + 'static>(
             }
         })
         .expect("the OS can start one more thread")
+}
+
+/// The trainer gives way to the screen: on Linux its thread takes nice value 10, and so do
+/// the step threads it starts (a new thread inherits its creator's). Training keeps both
+/// cores when the screen is idle, but a frame or a key no longer waits for a time slice:
+/// `bench --ui` measured a frame p99 of 4.9-5.6 ms at nice 0, where drawing any stage alone
+/// takes at most 1.2 ms.
+fn yield_to_the_screen() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority reads no memory of ours; `who` 0 is the calling thread on Linux.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
+    }
 }
 
 /// The trainer thread's name: the TUI's panic hook tells its panics from the screen's by it.
