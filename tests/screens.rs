@@ -253,3 +253,27 @@ fn a_long_message_wraps_instead_of_being_cut() {
     assert!(rows[22].trim_end().ends_with("press S again"), "{}", rows.join("\n"));
     assert!(rows[23].contains("q quit"), "the key line stays: {}", rows.join("\n"));
 }
+
+/// Stage 6 tells a pair from a held-out document from a training pair and from one the
+/// learner typed, looking the sentences up in the corpus (an index built once, so a frame
+/// does not scan the corpus).
+#[test]
+fn stage_6_says_where_the_pair_comes_from() {
+    use bert_tutor::train::EvalStats;
+    use bert_tutor::train::worker::TrainEvent;
+    let mut app = app();
+    app.update(Action::GoStage(5));
+    let stats = EvalStats { mlm_loss: 5.8, nsp_loss: 0.64, mlm_accuracy: 0.15, nsp_accuracy: 0.612 };
+    app.on_train(TrainEvent::Eval { step: 500, stats });
+    let said = |app: &App| screen(&draw(app, 120, 40)).split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(said(&app).contains("The model trains on this pair's text"), "{}", said(&app));
+    // Draw pairs until one comes from a held-out document (about 1 in 10 does).
+    let held_out = (0..400).find(|_| {
+        app.update(Action::NewPair { is_next: true });
+        app.corpus.document_of(&app.pair.a).is_some_and(|d| app.corpus.is_held_out(d))
+    });
+    assert!(held_out.is_some(), "no held-out pair in 400 draws");
+    assert!(said(&app).contains("This pair comes from a held-out document"), "{}", said(&app));
+    append(&mut app, Action::EditB, " and more");
+    assert!(said(&app).contains("The model never trained on this pair"), "{}", said(&app));
+}

@@ -28,6 +28,8 @@ pub struct Corpus {
     pub docs: Vec<Document>,
     /// Where the corpus came from, for messages.
     pub source: String,
+    /// Sentence (letters and digits, lowercased) → its first document; built on first use.
+    index: std::sync::OnceLock<std::collections::HashMap<String, usize>>,
 }
 
 /// The next-sentence label: 0 = IsNext, 1 = NotNext (a random sentence), as in BERT.
@@ -60,7 +62,8 @@ impl Corpus {
                 (false, _) => texts.last_mut().expect("never empty").push(line.to_string()),
             }
         }
-        let mut corpus = Corpus { text: Vec::new(), docs: Vec::new(), source: source.to_string() };
+        let mut corpus =
+            Corpus { text: Vec::new(), docs: Vec::new(), source: source.to_string(), index: Default::default() };
         for doc in texts {
             let ids: Vec<Vec<u32>> = doc.iter().map(|s| tok.encode_sentence(s)).collect::<Result<_>>()?;
             let keep: Vec<usize> = (0..doc.len()).filter(|&i| !ids[i].is_empty()).collect();
@@ -82,6 +85,29 @@ impl Corpus {
 
     pub fn num_sentences(&self) -> usize {
         self.docs.iter().map(Vec::len).sum()
+    }
+
+    /// The document holding `sentence`, compared by letters and digits only, ignoring case
+    /// (the default pair is written without the corpus's full stops). The index behind it is
+    /// built once, so the screen can ask on every frame.
+    pub fn document_of(&self, sentence: &str) -> Option<usize> {
+        let index = self.index.get_or_init(|| {
+            let mut index = std::collections::HashMap::new();
+            for (d, doc) in self.text.iter().enumerate().rev() {
+                for s in doc {
+                    index.insert(sentence_key(s), d); // in reverse, so the first document wins
+                }
+            }
+            index
+        });
+        index.get(&sentence_key(sentence)).copied()
+    }
+
+    /// Whether document `d` is held out by [`Corpus::split`], without building its lists.
+    pub fn is_held_out(&self, d: usize) -> bool {
+        let n = self.docs.len();
+        let held = n / 10; // how many of documents 9, 19, 29, ... there are
+        held >= 2 && n - held >= 2 && d % 10 == 9
     }
 
     /// The deterministic split: every 10th document (index 9, 19, ...) is held out.
@@ -238,4 +264,42 @@ pub fn balance_nsp<R: rand::Rng>(pairs: &mut Vec<PairInstance>, rng: &mut R) {
         *count += 1;
         *count <= keep
     });
+}
+
+/// A sentence as [`Corpus::document_of`] compares it: letters and digits, lowercased.
+fn sentence_key(s: &str) -> String {
+    s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn corpus(n: usize) -> Corpus {
+        let text: Vec<Vec<String>> =
+            (0..n).map(|d| vec![format!("Sentence {d} here."), format!("Then {d}.")]).collect();
+        let docs = text.iter().map(|doc| doc.iter().map(|_| vec![1]).collect()).collect();
+        Corpus { text, docs, source: "test".into(), index: Default::default() }
+    }
+
+    #[test]
+    fn is_held_out_agrees_with_split() {
+        for n in [2, 9, 10, 19, 20, 21, 29, 30, 31, 100, 317] {
+            let c = corpus(n);
+            let (_, held) = c.split();
+            let all_held = held.len() == n;
+            for d in 0..n {
+                let expected = !all_held && held.contains(&d);
+                assert_eq!(c.is_held_out(d), expected, "n {n}, document {d}");
+            }
+        }
+    }
+
+    #[test]
+    fn document_of_ignores_case_and_punctuation() {
+        let c = corpus(30);
+        assert_eq!(c.document_of("sentence 12 here"), Some(12));
+        assert_eq!(c.document_of("THEN 3"), Some(3));
+        assert_eq!(c.document_of("not in the corpus"), None);
+    }
 }

@@ -10,7 +10,7 @@ use ratatui::text::{Line, Span};
 use super::fit;
 use super::heat::bar;
 use super::theme::{self, Theme};
-use crate::text::corpus::{Corpus, SentenceTask};
+use crate::text::corpus::SentenceTask;
 use crate::tui::app::App;
 
 pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
@@ -157,22 +157,11 @@ fn origin(app: &App) -> Origin {
         return Origin::Unseen;
     }
     let corpus = &app.corpus;
-    let Some(doc) = find_document(corpus, &app.pair.a).or_else(|| find_document(corpus, &app.pair.b)) else {
-        return Origin::Unseen;
-    };
-    let (train, _) = corpus.split();
-    if train.binary_search(&doc).is_ok() { Origin::Training } else { Origin::HeldOut }
-}
-
-/// The document holding `sentence`, compared by letters and digits only (the default pair
-/// is written without the corpus's full stops).
-fn find_document(corpus: &Corpus, sentence: &str) -> Option<usize> {
-    let key = |s: &str| s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect::<String>();
-    let wanted = key(sentence);
-    if wanted.is_empty() {
-        return None;
+    match corpus.document_of(&app.pair.a).or_else(|| corpus.document_of(&app.pair.b)) {
+        None => Origin::Unseen,
+        Some(doc) if corpus.is_held_out(doc) => Origin::HeldOut,
+        Some(_) => Origin::Training,
     }
-    corpus.text.iter().position(|doc| doc.iter().any(|s| key(s) == wanted))
 }
 
 /// One honest sentence: what P(label 0) of this pair says about pairs the model never saw,
