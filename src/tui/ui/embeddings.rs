@@ -24,12 +24,14 @@ fn max_abs(a: &Array2<f32>) -> f32 {
 
 pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     let n = app.pair.encoded.ids.len() as u16;
-    let caption = caption(app, theme, dims(app, area.width), area.width);
+    // Each column's largest |value|: its strips' scale, also written in the caption.
+    let scales: Vec<f32> = columns(app).iter().map(|(_, a)| max_abs(a)).collect();
+    let caption = caption(app, theme, &scales, dims(app, area.width), area.width);
     // The caption, the column names and the tokens; the numbers pane below keeps 5 rows
     // (its border, column names and 2 dims) while there is room for them.
     let table_h = (caption.len() as u16 + 1 + n).min(area.height.saturating_sub(5).max(area.height / 2));
     let [top, detail] = Layout::vertical([Constraint::Length(table_h), Constraint::Fill(1)]).areas(area);
-    table(app, theme, caption, top, buf);
+    table(app, theme, &scales, caption, top, buf);
     numbers(app, theme, detail, buf);
 }
 
@@ -41,9 +43,9 @@ fn dims(app: &App, width: u16) -> usize {
 
 /// What the strips are, why positions have a row, and each column's scale, in words,
 /// wrapped to the width.
-fn caption(app: &App, theme: Theme, dims: usize, width: u16) -> Vec<Line<'static>> {
+fn caption(app: &App, theme: Theme, scales: &[f32], dims: usize, width: u16) -> Vec<Line<'static>> {
     let h = app.cfg.hidden_size;
-    let scales: Vec<String> = columns(app).iter().map(|(_, a)| format!("{:.2}", max_abs(a))).collect();
+    let scales: Vec<String> = scales.iter().map(|s| format!("{s:.2}")).collect();
     let what = format!(
         "Each token's vector = its token row + its segment row (A or B) + its position row, then LayerNorm. \
          Positions need a row of their own: attention by itself does not see word order. \
@@ -61,11 +63,10 @@ fn caption(app: &App, theme: Theme, dims: usize, width: u16) -> Vec<Line<'static
     lines
 }
 
-fn table(app: &App, theme: Theme, caption: Vec<Line<'static>>, area: Rect, buf: &mut Buffer) {
+fn table(app: &App, theme: Theme, scales: &[f32], caption: Vec<Line<'static>>, area: Rect, buf: &mut Buffer) {
     let e = &app.pair.encoded;
     let dims = dims(app, area.width);
     let cols = columns(app);
-    let scales: Vec<f32> = cols.iter().map(|(_, a)| max_abs(a)).collect();
     let mut lines = caption;
     let caption_h = lines.len();
     let mut head = vec![Span::styled(format!("{:<16}", "token   id"), theme.dim())];
@@ -90,7 +91,7 @@ fn table(app: &App, theme: Theme, caption: Vec<Line<'static>>, area: Rect, buf: 
         let style = if i == app.cursor { theme.selected() } else { theme.segment(e.segments[i]) };
         let mut spans =
             vec![Span::styled(format!("{:<9}", e.tokens[i]), style), Span::raw(format!("{:>5}  ", e.ids[i]))];
-        for (c, ((_, a), s)) in cols.iter().zip(&scales).enumerate() {
+        for (c, ((_, a), s)) in cols.iter().zip(scales).enumerate() {
             spans.extend(strip(a.row(i).iter().take(dims).copied(), *s, theme));
             spans.push(Span::styled([" + ", " + ", " = ", " → ", ""][c], theme.dim()));
         }
