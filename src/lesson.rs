@@ -82,6 +82,10 @@ pub enum TaskKind {
     EditPair,
     NewPair,
     SwapB,
+    /// Stage 9: show another attention head (`<` or `>`).
+    ChangeHead,
+    /// Stage 9: show every head at once (`g`).
+    AttentionGrid,
     Heads(Heads),
     /// Train this many more steps.
     Train(usize),
@@ -100,6 +104,8 @@ impl TaskKind {
             TaskKind::EditPair => "press a or b, change the sentence, and press Enter".into(),
             TaskKind::NewPair => "press n (or N) to draw a new pair from the corpus".into(),
             TaskKind::SwapB => "press x to swap sentence B".into(),
+            TaskKind::ChangeHead => "press > (or <) to show another attention head".into(),
+            TaskKind::AttentionGrid => "press g to see every layer's heads at once".into(),
             TaskKind::Heads(h) => format!("press w until the loss is \"{}\"", h.label()),
             TaskKind::Train(n) => format!("let the model train {n} more steps (Space resumes if paused)"),
             TaskKind::SentenceTask(t) => format!("press o until the sentence task is {}", t.name()),
@@ -151,10 +157,21 @@ pub enum Quantity {
     NspLoss,
     TotalLoss,
     PIsNext,
+    /// Stage 9: which head sends the largest share of `[CLS]`'s attention to sentence B,
+    /// numbered 1 to layers × heads through the grid, layer by layer (L1 H1 = 1).
+    ClsToBBestHead,
+    /// Stage 9: the percentage of the attention of the token under the cursor, in the head
+    /// shown, that goes to the other sentence.
+    AttentionAcross,
+    /// Stage 10: the token table's MLM gradient norm through the MLM decoder (the tied
+    /// weights), rounded to the two significant figures the stage prints.
+    MlmDecoderGrad,
+    /// Stage 11: the cosine of the nearest neighbour of the piece under the cursor.
+    NearestCosine,
 }
 
 impl Quantity {
-    pub const ALL: [(&'static str, Quantity); 13] = [
+    pub const ALL: [(&'static str, Quantity); 17] = [
         ("ln_vocab", Quantity::LnVocab),
         ("ln_2", Quantity::Ln2),
         ("vocab_size", Quantity::VocabSize),
@@ -168,6 +185,10 @@ impl Quantity {
         ("nsp_loss", Quantity::NspLoss),
         ("total_loss", Quantity::TotalLoss),
         ("p_is_next", Quantity::PIsNext),
+        ("cls_to_b_best_head", Quantity::ClsToBBestHead),
+        ("attention_across", Quantity::AttentionAcross),
+        ("mlm_decoder_grad", Quantity::MlmDecoderGrad),
+        ("nearest_cosine", Quantity::NearestCosine),
     ];
 
     pub fn from_name(name: &str) -> Option<Quantity> {

@@ -13,6 +13,7 @@ pub mod encoder;
 pub mod fastmath;
 pub mod feed_forward;
 pub mod heads;
+pub mod inspect;
 pub mod layer_norm;
 pub mod linear;
 pub mod loss;
@@ -126,7 +127,8 @@ pub fn evaluate(p: &Params, cfg: &BertConfig, batch: &Batch, w: LossWeights) -> 
     forward(p, cfg, batch, w, None::<&mut StdRng>).0
 }
 
-/// d(total_loss)/d(every parameter), added into `g`.
+/// d(total_loss)/d(every parameter), added into `g`. Returns d(total_loss)/d(each token's
+/// summed embedding row), (B·T, H): where the loss enters the sequence.
 pub fn backward(
     p: &Params,
     cfg: &BertConfig,
@@ -135,15 +137,44 @@ pub fn backward(
     out: &Outputs,
     c: &ForwardCache,
     g: &mut Grads,
-) {
-    let shape = Shape { batch: batch.batch, seq: batch.seq, attention: &batch.attention };
+) -> Array2<f32> {
+    let dx = backward_heads(p, cfg, batch, w, out, c, g);
+    backward_body(p, cfg, batch, dx, c, g)
+}
+
+/// The two heads' part of [`backward`]: their weights' gradients (the decoder's share of the
+/// tied token table among them), and d(loss)/d(final hidden states), (B·T, H).
+pub fn backward_heads(
+    p: &Params,
+    cfg: &BertConfig,
+    batch: &Batch,
+    w: LossWeights,
+    out: &Outputs,
+    c: &ForwardCache,
+    g: &mut Grads,
+) -> Array2<f32> {
     let mut dx = Array2::zeros((batch.tokens(), cfg.hidden_size));
     let dmlm = loss::cross_entropy_backward(&out.mlm_probs, &batch.mlm_labels, w.mlm);
     heads::mlm_backward(p, &dmlm, &c.mlm, &batch.mlm_rows, g, &mut dx);
     let dnsp = loss::cross_entropy_backward(&out.nsp_probs, &batch.nsp_labels, w.nsp);
     heads::nsp_backward(p, &dnsp, &c.nsp, &cls_rows(batch), g, &mut dx);
+    dx
+}
+
+/// The rest of [`backward`]: from d(final hidden states) through the encoder layers into
+/// the embedding tables; returns d(loss)/d(each token's summed embedding row).
+pub fn backward_body(
+    p: &Params,
+    cfg: &BertConfig,
+    batch: &Batch,
+    dx: Array2<f32>,
+    c: &ForwardCache,
+    g: &mut Grads,
+) -> Array2<f32> {
+    let shape = Shape { batch: batch.batch, seq: batch.seq, attention: &batch.attention };
+    let mut dx = dx;
     for (i, l) in p.layers.iter().enumerate().rev() {
         dx = encoder::backward(l, cfg, shape, dx, &c.layers[i], &mut g.layers[i]);
     }
-    embeddings::backward(p, cfg, batch, dx, &c.embeddings, g);
+    embeddings::backward(p, cfg, batch, dx, &c.embeddings, g)
 }

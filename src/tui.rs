@@ -24,11 +24,14 @@ use event::Event;
 /// Time between frames: 20 frames a second, however fast training runs.
 const FRAME: Duration = Duration::from_millis(50);
 
-/// What the loop measured: each draw's duration, and when each key's redraw finished.
+/// What the loop measured: each draw's duration, when each key's redraw finished, and how
+/// long each snapshot from the trainer took to take in (the pair's forward pass, and the
+/// look-inside numbers while stages 9–11 are shown).
 #[derive(Debug, Default)]
 pub struct LoopStats {
     pub draws: Vec<Duration>,
     pub key_redraws: Vec<Instant>,
+    pub snapshots: Vec<Duration>,
 }
 
 /// Runs until the user quits or a termination signal arrives. `ratatui::try_init` installs
@@ -95,15 +98,26 @@ pub fn event_loop<B: Backend>(
         }
         let wait = next_frame.saturating_duration_since(Instant::now());
         match rx.recv_timeout(wait) {
-            Ok(e) => key_pending |= handle(app, e),
+            Ok(e) => key_pending |= timed(app, e, stats.as_deref_mut()),
             Err(mpsc::RecvTimeoutError::Timeout) => {}
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
         }
         while let Ok(e) = rx.try_recv() {
-            key_pending |= handle(app, e);
+            key_pending |= timed(app, e, stats.as_deref_mut());
         }
     }
     Ok(())
+}
+
+/// [`handle`], recording how long a snapshot took.
+fn timed(app: &mut App, e: Event, stats: Option<&mut LoopStats>) -> bool {
+    let snapshot = matches!(e, Event::Train(worker::TrainEvent::Snapshot { .. }));
+    let start = Instant::now();
+    let key = handle(app, e);
+    if let Some(stats) = stats.filter(|_| snapshot) {
+        stats.snapshots.push(start.elapsed());
+    }
+    key
 }
 
 /// Applies one event; true if it was a key (which deserves an immediate redraw).

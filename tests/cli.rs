@@ -481,3 +481,81 @@ fn train_refuses_an_empty_batch() {
     assert!(line.contains("--batch 0"), "{line}");
     assert!(!out.exists());
 }
+
+// ---------------------------------------------------------------- eval --attentions, --head
+
+/// A checkpoint of the default shape with fresh weights, saved directly (no training: these
+/// checks hold for any weights). Returns the folder.
+fn fresh_checkpoint(dir: &TempDir) -> PathBuf {
+    use bert_tutor::model::{BertConfig, Params, checkpoint};
+    use rand::SeedableRng;
+    let tok = bert_tutor::text::tokenize::BertTokenizer::bundled().unwrap();
+    let cfg = BertConfig::for_vocab(tok.vocab_size());
+    let params = Params::init(&cfg, &mut rand::rngs::StdRng::seed_from_u64(0));
+    let ck = dir.join("ck");
+    checkpoint::save(&ck, &cfg, &params, Some(&tok)).unwrap();
+    ck
+}
+
+/// `eval --attentions FILE` writes `layer.0` … `layer.{L-1}`, each [heads, T, T] for the
+/// 11-token default pair, every query's row summing to 1.
+#[test]
+fn eval_attentions_writes_every_layer() {
+    let dir = TempDir::new("attentions");
+    let ck = fresh_checkpoint(&dir);
+    let cfg = bert_tutor::model::checkpoint::load(&ck).unwrap().0;
+    let file = dir.join("attn.safetensors");
+    eval_json(&ck, &["--mask", "3,8", "--attentions", file.to_str().unwrap()]);
+    let tensors = bert_tutor::model::checkpoint::read_tensors(&file).unwrap();
+    let mut names: Vec<&String> = tensors.keys().collect();
+    names.sort();
+    let expected: Vec<String> = (0..cfg.num_hidden_layers).map(|i| format!("layer.{i}")).collect();
+    assert_eq!(names, expected.iter().collect::<Vec<_>>());
+    let mut worst: f32 = 0.0;
+    for (name, (shape, values)) in &tensors {
+        assert_eq!(shape, &[cfg.num_attention_heads, 11, 11], "{name}");
+        for row in values.chunks(11) {
+            worst = worst.max((row.iter().sum::<f32>() - 1.0).abs());
+        }
+    }
+    println!("{} layers; worst |row sum − 1| = {worst:.2e}", tensors.len());
+    assert!(worst <= 1e-5, "a row sums to 1 ± {worst:.2e}");
+}
+
+/// `--head mlm` leaves the pooler's gradient all zero (the MLM loss never reaches it), where
+/// the default, both losses, does not; `--head nsp` leaves the MLM transform's all zero.
+#[test]
+fn eval_grads_head_chooses_the_loss() {
+    let dir = TempDir::new("grads-head");
+    let ck = fresh_checkpoint(&dir);
+    let all_zero = |extra: &[&str], name: &str| -> bool {
+        let file = dir.join("grads.safetensors");
+        let mut args = vec!["--mask", "3,8", "--grads", file.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        eval_json(&ck, &args);
+        let tensors = bert_tutor::model::checkpoint::read_tensors(&file).unwrap();
+        let (_, values) = tensors.get(name).unwrap_or_else(|| panic!("{name} missing from the grads file"));
+        values.iter().all(|&x| x == 0.0)
+    };
+    assert!(all_zero(&["--head", "mlm"], "bert.pooler.dense.weight"), "--head mlm reached the pooler");
+    assert!(!all_zero(&[], "bert.pooler.dense.weight"), "both losses should reach the pooler");
+    assert!(all_zero(&["--head", "nsp"], "cls.predictions.transform.dense.weight"));
+    assert!(!all_zero(&["--head", "both"], "cls.predictions.transform.dense.weight"));
+}
+
+/// `--head` without `--grads`, and `--head nsp` under `--sentence-task none` (whose sentence
+/// head is not trained), are one error line each.
+#[test]
+fn eval_head_errors_are_one_line() {
+    let dir = TempDir::new("head-errors");
+    let ck = fresh_checkpoint(&dir);
+    let ck = ck.to_str().unwrap();
+    let line = fails(&["eval", "--model", ck, "--mask", "3", "--label", "is-next", "--head", "mlm"]);
+    assert!(line.contains("--head") && line.contains("--grads"), "{line}");
+    let grads = dir.join("grads.safetensors");
+    let g = grads.to_str().unwrap();
+    let args = ["--sentence-task", "none", "eval", "--model", ck, "--mask", "3", "--label", "is-next"];
+    let line = fails(&[&args[..], &["--grads", g, "--head", "nsp"]].concat());
+    assert!(line.contains("not trained") && line.contains("none"), "{line}");
+    assert!(!grads.exists(), "nothing written on an error");
+}

@@ -91,7 +91,7 @@ fn a_trainer_panic_leaves_a_usable_screen_that_says_so() {
     assert!(!app.training.running);
     assert!(all_finite(&app));
     // Every stage still draws from the last snapshot, and keys still work.
-    for stage in 0..8 {
+    for stage in 0..bert_tutor::tui::app::Stage::ALL.len() {
         app.update(Action::GoStage(stage));
         let s = screen(&app, 120, 40);
         assert!(s.contains("✖ trainer stopped"), "stage {}:\n{s}", stage + 1);

@@ -1,13 +1,17 @@
 //! The whole model against HF transformers' `BertForPreTraining`, as llm.c's
 //! `test_gpt2.c` checks its C against PyTorch: `tools/make_fixture.py` wrote a random tiny
 //! model (`tests/fixtures/tiny_bert/`, saved by HF itself), a padded batch with masks and
-//! NSP labels, and PyTorch's logits, losses and every parameter's gradient (in f64).
+//! NSP labels, and PyTorch's logits, losses, attention maps and every parameter's gradient
+//! (of the total, and of each head's loss alone; in f64).
 //! Tolerances (issue 3): logits and losses 1e-5 relative, gradients 1e-4 relative, each
-//! relative error being ‖ours − ref‖ / ‖ref‖ over the whole tensor.
+//! relative error being ‖ours − ref‖ / ‖ref‖ over the whole tensor; attention
+//! probabilities (issue 12) 1e-6 absolute.
 
 use std::collections::HashMap;
 use std::path::Path;
 
+use bert_tutor::model::inspect::attention::attentions;
+use bert_tutor::model::inspect::grad_flow::{HeadChoice, head_grads};
 use bert_tutor::model::{self, Grads, LossWeights, checkpoint};
 use bert_tutor::text::batch::Batch;
 
@@ -15,6 +19,11 @@ type Tensors = HashMap<String, (Vec<usize>, Vec<f32>)>;
 
 fn reference() -> Tensors {
     checkpoint::read_tensors(Path::new("tests/fixtures/tiny_bert_reference.safetensors")).unwrap()
+}
+
+/// A reference tensor by name; a fixture without it fails the test rather than skipping.
+fn tensor<'a>(r: &'a Tensors, name: &str) -> &'a (Vec<usize>, Vec<f32>) {
+    r.get(name).unwrap_or_else(|| panic!("the fixture lacks {name}: re-run tools/make_fixture.py"))
 }
 
 fn batch_from(r: &Tensors) -> Batch {
@@ -96,6 +105,108 @@ fn every_gradient_matches_pytorch() {
         worst = worst.max(check(&name, &ours, theirs, 1e-4, 1e-3));
     }
     println!("worst relative gradient error: {worst:.2e}");
+}
+
+/// Every layer's attention probabilities (eval mode, on the padded batch) match HF's
+/// `output_attentions=True` (eager) within 1e-6 absolute: they lie in [0, 1], where f32
+/// rounding is about 1e-7.
+#[test]
+fn attentions_match_pytorch() {
+    let (cfg, params) = checkpoint::load(Path::new("tests/fixtures/tiny_bert")).unwrap();
+    let r = reference();
+    let maps = attentions(&params, &cfg, &batch_from(&r));
+    assert_eq!(maps.len(), cfg.num_hidden_layers);
+    let mut worst = (0.0f32, String::new());
+    for (i, ours) in maps.iter().enumerate() {
+        let (shape, theirs) = tensor(&r, &format!("attn.layer.{i}"));
+        assert_eq!(ours.shape(), shape.as_slice(), "layer {i}");
+        for (((b, h, q, k), a), t) in ours.indexed_iter().zip(theirs) {
+            if (a - t).abs() > worst.0 {
+                worst = ((a - t).abs(), format!("layer {i} sequence {b} head {h} query {q} key {k}"));
+            }
+        }
+    }
+    println!("attention probabilities: worst |ours − PyTorch| = {:.2e} ({})", worst.0, worst.1);
+    assert!(worst.0 <= 1e-6, "{}: {:.2e} from PyTorch", worst.1, worst.0);
+}
+
+/// Padding keys get exactly 0 (the fixture's second sequence ends in 4 pads), and every
+/// query's row, padding queries included, sums to 1 within 1e-5.
+#[test]
+fn attention_ignores_padding_and_rows_sum_to_one() {
+    let (cfg, params) = checkpoint::load(Path::new("tests/fixtures/tiny_bert")).unwrap();
+    let batch = batch_from(&reference());
+    let pads = batch.attention.iter().filter(|&&real| !real).count();
+    assert_eq!(pads, 4, "the fixture batch has 4 padding positions");
+    let (mut checked, mut worst_sum) = (0, 0.0f32);
+    for (i, map) in attentions(&params, &cfg, &batch).iter().enumerate() {
+        for ((b, h, q, k), &a) in map.indexed_iter() {
+            if !batch.attention[b * batch.seq + k] {
+                assert_eq!(a, 0.0, "layer {i} sequence {b} head {h}: query {q} gives padding key {k} weight {a}");
+                checked += 1;
+            }
+        }
+        for row in map.rows() {
+            worst_sum = worst_sum.max((row.sum() - 1.0).abs());
+        }
+    }
+    println!("{checked} padding-key weights are exactly 0; worst |row sum − 1| = {worst_sum:.2e}");
+    assert_eq!(checked, cfg.num_hidden_layers * cfg.num_attention_heads * batch.seq * pads);
+    assert!(worst_sum <= 1e-5, "a row sums to 1 ± {worst_sum:.2e}");
+}
+
+/// The gradients of one head's loss alone (`head_grads`, eval mode) against PyTorch's
+/// `grad_<head>.*`, with the tolerance of the total's gradients; returns the worst error.
+fn check_head_grads(choice: HeadChoice, prefix: &str) -> f64 {
+    let (cfg, params) = checkpoint::load(Path::new("tests/fixtures/tiny_bert")).unwrap();
+    let r = reference();
+    let grads = head_grads(&params, &cfg, &batch_from(&r), choice.weights()).grads;
+    let tensors = grads.tensors();
+    assert_eq!(tensors.len(), r.keys().filter(|k| k.starts_with(prefix)).count(), "one {prefix}* per parameter");
+    let mut worst: f64 = 0.0;
+    for (name, g) in tensors {
+        let (shape, theirs) = tensor(&r, &format!("{prefix}{name}"));
+        assert_eq!(g.shape(), shape.as_slice(), "{name}");
+        let ours: Vec<f32> = g.iter().copied().collect();
+        worst = worst.max(check(&name, &ours, theirs, 1e-4, 1e-3));
+    }
+    worst
+}
+
+#[test]
+fn mlm_loss_gradients_match_pytorch() {
+    let worst = check_head_grads(HeadChoice::Mlm, "grad_mlm.");
+    println!("worst relative gradient error, MLM loss alone: {worst:.2e}");
+}
+
+#[test]
+fn nsp_loss_gradients_match_pytorch() {
+    let worst = check_head_grads(HeadChoice::Nsp, "grad_nsp.");
+    println!("worst relative gradient error, NSP loss alone: {worst:.2e}");
+}
+
+/// A head's loss does not reach the other head: under the MLM loss alone the pooler and the
+/// NSP classifier get exactly 0, and under the NSP loss alone so do the MLM transform and
+/// decoder bias (PyTorch gives them no gradient at all).
+#[test]
+fn each_loss_leaves_the_other_head_exactly_zero() {
+    let (cfg, params) = checkpoint::load(Path::new("tests/fixtures/tiny_bert")).unwrap();
+    let batch = batch_from(&reference());
+    let cases = [
+        (HeadChoice::Mlm, &["bert.pooler.", "cls.seq_relationship."][..], 4),
+        (HeadChoice::Nsp, &["cls.predictions."][..], 5),
+    ];
+    for (choice, prefixes, expected) in cases {
+        let grads = head_grads(&params, &cfg, &batch, choice.weights()).grads;
+        let off: Vec<_> =
+            grads.tensors().into_iter().filter(|(n, _)| prefixes.iter().any(|p| n.starts_with(p))).collect();
+        assert_eq!(off.len(), expected, "{choice:?}: tensors under {prefixes:?}");
+        for (name, g) in off {
+            let nonzero = g.iter().filter(|&&x| x != 0.0).count();
+            println!("{choice:?} loss: {name:45} {nonzero} nonzero of {}", g.len());
+            assert_eq!(nonzero, 0, "{choice:?} loss reaches {name}");
+        }
+    }
 }
 
 #[test]

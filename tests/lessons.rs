@@ -121,6 +121,8 @@ fn do_task(app: &mut App, trainer: &mut bert_tutor::train::Trainer, kind: TaskKi
         }
         TaskKind::NewPair => app.update(Action::NewPair { is_next: true }),
         TaskKind::SwapB => app.update(Action::SwapB),
+        TaskKind::ChangeHead => app.update(Action::NextHead),
+        TaskKind::AttentionGrid => app.update(Action::ToggleGrid),
         TaskKind::Heads(h) => {
             for _ in 0..3 {
                 if app.training.heads != h {
@@ -165,7 +167,7 @@ fn every_lesson_walks_through_the_tui_and_progress_is_saved() {
     let mut app = App::bundled(0).unwrap();
     app.progress_path = Some(path.clone());
     // The walk-through only needs the app to see training steps: 32-token pairs keep its
-    // 1,250 steps quick (the TUI's own trainer reads 128-token pairs).
+    // 1,850 steps quick (the TUI's own trainer reads 128-token pairs).
     let tui = app.train_config(0);
     let pair = bert_tutor::text::data::PairConfig { max_seq_length: 32, ..tui.pair };
     let tcfg = bert_tutor::train::TrainConfig { pair, ..tui };
@@ -257,6 +259,80 @@ fn number_answers_come_from_the_model_in_use() {
     assert_eq!(app.training.heads, Heads::MlmOnly);
     assert!((app.quantity(Quantity::TotalLoss) - app.quantity(Quantity::MlmLoss)).abs() < 1e-6);
     let _ = Stage::ALL;
+}
+
+/// The quantities of stages 9–11 are numbers on the bundled app (untrained weights, the
+/// default pair), the same whichever stage is on screen, and the ones the stage that prints
+/// them computed: the head's crossing share, the decoder's gradient on the token table as
+/// printed (two significant figures), the top of the nearest list.
+#[test]
+fn the_look_inside_quantities_are_finite_on_any_stage() {
+    use bert_tutor::lesson::Quantity;
+    use bert_tutor::model::inspect::attention::across;
+    use bert_tutor::tui::app::inside::Inside;
+    let mut app = App::bundled(0).unwrap();
+    let inside =
+        [Quantity::ClsToBBestHead, Quantity::AttentionAcross, Quantity::MlmDecoderGrad, Quantity::NearestCosine];
+    let on = |app: &App| inside.map(|q| app.quantity(q));
+    app.cursor = 2; // dog
+    let first = on(&app);
+    for (q, v) in inside.iter().zip(first) {
+        assert!(v.is_finite(), "{q:?} = {v}");
+    }
+    assert!((0.0..=100.0).contains(&first[1]), "a percentage: {}", first[1]);
+    let printed: f64 = format!("{:.1e}", first[2]).parse().unwrap();
+    assert!(first[2] > 0.0 && printed == first[2], "a norm as printed: {}", first[2]);
+    assert!((-1.0..=1.0).contains(&first[3]), "a cosine: {}", first[3]);
+    for s in [Stage::Attention, Stage::GradFlow, Stage::Space] {
+        app.update(Action::GoStage(s.index()));
+        assert_eq!(on(&app), first, "on stage {}", s.name());
+        let shown = match &app.view.inside {
+            Inside::Attention(maps) => {
+                100.0 * f64::from(across(maps[0].index_axis(ndarray::Axis(0), 0), &app.pair.encoded.segments, 2))
+            }
+            Inside::Gradients(flow) => format!("{:.1e}", flow.word_decoder[0]).parse().unwrap(),
+            Inside::Space(view) => {
+                f64::from(view.neighbours.iter().find(|(id, _)| *id == app.pair.encoded.ids[2]).unwrap().1[0].1)
+            }
+            Inside::None => panic!("stage {} computed nothing to show", s.name()),
+        };
+        assert!((shown - first[s.index() - Stage::Attention.index() + 1]).abs() < 1e-4, "{} shows {shown}", s.name());
+    }
+}
+
+/// A lesson step on stage 9–11 computes what that stage draws, even with training paused
+/// (the view of another stage would leave it blank).
+#[test]
+fn a_lesson_step_on_a_look_inside_stage_has_its_view() {
+    let mut app = App::bundled(0).unwrap();
+    for (i, lesson) in app.lessons.clone().iter().enumerate() {
+        for (k, step) in lesson.steps.iter().enumerate() {
+            if step.stage.index() >= Stage::Attention.index() {
+                app.open_lesson(i, k);
+                assert!(app.view.inside.is_for(step.stage), "{}:{}", lesson.id, step.id);
+                app.update(Action::GoStage(0));
+            }
+        }
+    }
+}
+
+/// `cls_to_b_best_head` numbers the grid of stage 9 from 1 (L1 H1) to layers × heads, layer
+/// by layer, and names the head with the largest share of [CLS]'s attention on sentence B.
+#[test]
+fn the_best_cls_head_is_the_argmax_of_cls_to_b() {
+    use bert_tutor::lesson::Quantity;
+    use bert_tutor::model::inspect::attention::{attentions, cls_to_b};
+    let app = App::bundled(0).unwrap();
+    let best = app.quantity(Quantity::ClsToBBestHead);
+    let n = app.cfg.num_hidden_layers * app.cfg.num_attention_heads;
+    assert_eq!(n, 8);
+    assert!(best.fract() == 0.0 && (1.0..=n as f64).contains(&best), "{best}");
+    let batch = app.pair.batch(app.tok.special.pad);
+    let shares = cls_to_b(&attentions(&app.params, &app.cfg, &batch), &app.pair.encoded.segments);
+    assert_eq!(shares.len(), n);
+    let top = shares.iter().copied().fold(f32::MIN, f32::max);
+    assert_eq!(shares[best as usize - 1], top, "head {best} of {shares:?}");
+    assert_eq!(shares.iter().position(|&s| s == top), Some(best as usize - 1), "the first of any tie");
 }
 
 #[test]

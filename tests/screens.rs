@@ -77,7 +77,7 @@ fn cut_words(buf: &Buffer, whole: &HashSet<String>) -> Vec<String> {
 fn check_every_stage(app: &mut App, what: &str) {
     let whole = whole_words(app);
     let mut failures = Vec::new();
-    for stage in 0..8 {
+    for stage in 0..bert_tutor::tui::app::Stage::ALL.len() {
         app.update(Action::GoStage(stage));
         let whole: HashSet<String> = whole.union(&whole_words(app)).cloned().collect();
         for (w, h) in SIZES {

@@ -51,7 +51,7 @@ fn find(buf: &Buffer, text: &str) -> (u16, u16) {
 #[test]
 fn every_stage_at_both_sizes() {
     let mut app = app();
-    for stage in 0..8 {
+    for stage in 0..bert_tutor::tui::app::Stage::ALL.len() {
         app.update(Action::GoStage(stage));
         for (w, h) in [(120, 40), (80, 24)] {
             let t = draw(&app, w, h);
@@ -90,7 +90,7 @@ fn every_stage_draws_at_every_size() {
         if lesson {
             app.open_lesson(longest, step);
         }
-        for stage in 0..8 {
+        for stage in 0..bert_tutor::tui::app::Stage::ALL.len() {
             app.update(Action::GoStage(stage));
             for _focus in 0..2 {
                 for &(w, h) in &sizes {
@@ -337,13 +337,13 @@ fn the_header_keeps_state_step_and_weights() {
 #[test]
 fn the_tab_bar_always_shows_every_stage_number() {
     let mut app = app();
-    for stage in 0..8 {
+    for stage in 0..bert_tutor::tui::app::Stage::ALL.len() {
         app.update(Action::GoStage(stage));
         for w in [80, 100, 120] {
             let t = draw(&app, w, 24);
             let buf = t.backend().buffer();
             let tabs: String = (0..w).map(|x| buf[(x, 1)].symbol().to_string()).collect();
-            for n in 1..=8 {
+            for n in 1..=bert_tutor::tui::app::Stage::ALL.len() {
                 assert!(tabs.contains(&format!(" {n} ")), "{w} wide, stage {}: no {n} in {tabs:?}", stage + 1);
             }
             let title = app.stage_title(bert_tutor::tui::app::Stage::ALL[stage]);

@@ -23,6 +23,14 @@ What it makes (all under tests/fixtures/, total well under 1 MB):
                           grad.bert.embeddings.word_embeddings.weight is the FULL gradient of the
                           tied matrix (embedding lookup + MLM decoder). nn.Embedding(padding_idx=0)
                           means row 0 receives no gradient from the lookup, only from the decoder.
+      grad_mlm.<param name>, grad_nsp.<param name>
+                          the same gradients when only the MLM loss (grad_mlm) or only the NSP loss
+                          (grad_nsp) is backpropagated, eval mode, float64 like grad.*. A parameter
+                          off that loss's path (the pooler and NSP classifier for MLM; the MLM
+                          transform and decoder bias for NSP) gets no gradient in PyTorch and is
+                          stored as zeros.
+      attn.layer.<i>      (B, A, T, T) layer i's attention probabilities (output_attentions=True,
+                          eager, eval mode) [batch, head, query, key]; padding keys get exactly 0.
       adamw_losses (5,)   total loss BEFORE each of 5 AdamW steps on the same batch
       adamw.<name>        every parameter AFTER the 5 AdamW steps
                           (lr=1e-2, betas=(0.9, 0.999), eps=1e-6, weight_decay=0.01 except for
@@ -172,6 +180,35 @@ def forward_losses(model, batch):
     return out, mlm, nsp
 
 
+def per_head_grads(model64, batch, head):
+    """`grad_<head>.<name>`: d(one head's loss)/d(every parameter) on a fresh copy, eval mode.
+    Parameters off that loss's path get no gradient from PyTorch: stored as zeros."""
+    model = copy.deepcopy(model64).eval()
+    model.zero_grad(set_to_none=True)
+    _, mlm, nsp = forward_losses(model, batch)
+    {"mlm": mlm, "nsp": nsp}[head].backward()
+    return {
+        f"grad_{head}.{n}": (p.grad if p.grad is not None else torch.zeros_like(p)).detach().float().contiguous()
+        for n, p in model.named_parameters()
+    }
+
+
+def attentions(model64, batch):
+    """`attn.layer.<i>`: every layer's attention probabilities (B, A, T, T), eval mode."""
+    input_ids, token_type_ids, attention_mask, _, _ = batch
+    with torch.no_grad():
+        out = model64(
+            input_ids=input_ids, token_type_ids=token_type_ids, attention_mask=attention_mask, output_attentions=True
+        )
+    pad_keys = (attention_mask == 0)[:, None, None, :]  # (B, 1, 1, T): the key axis
+    maps = {}
+    for i, a in enumerate(out.attentions):
+        assert a.shape == (B, model64.config.num_attention_heads, T, T), a.shape
+        assert (a.masked_select(pad_keys.expand_as(a)) == 0).all(), f"layer {i}: a padding key gets weight"
+        maps[f"attn.layer.{i}"] = a.detach().float().contiguous()
+    return maps
+
+
 def old_style_state(model32):
     """State dict in the legacy layout: gamma/beta, explicit tied decoder, position_ids buffer."""
     sd = {}
@@ -249,6 +286,14 @@ def main():
     # the saved gradients were not disturbed by the optimizer run
     assert torch.equal(model64.bert.embeddings.word_embeddings.weight.grad, g_we)
 
+    # ---- per-head gradients and attention maps, each on its own copy -----------------------------
+    head_grads = {**per_head_grads(model64, batch, "mlm"), **per_head_grads(model64, batch, "nsp")}
+    for name in param_names:  # the two heads' gradients add up to the total's
+        total = grads["grad." + name].double()
+        parts = head_grads["grad_mlm." + name].double() + head_grads["grad_nsp." + name].double()
+        assert torch.allclose(parts, total, rtol=1e-5, atol=1e-7), name
+    attention_maps = attentions(model64, batch)
+
     # ---- write files ----------------------------------------------------------------------------
     os.makedirs(FIXTURES, exist_ok=True)
     tiny_dir = os.path.join(FIXTURES, "tiny_bert")
@@ -274,6 +319,8 @@ def main():
     }
     ref.update(grads)
     ref.update(adamw_params)
+    ref.update(head_grads)
+    ref.update(attention_maps)
     ref = {k: v.contiguous() for k, v in ref.items()}
     ref_path = os.path.join(FIXTURES, "tiny_bert_reference.safetensors")
     save_file(ref, ref_path, metadata={"format": "pt", "generator": "tools/make_fixture.py"})

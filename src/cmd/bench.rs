@@ -19,7 +19,7 @@ use crate::train::{Learner, TrainConfig};
 
 pub fn run(args: &BenchArgs) -> Result<()> {
     if args.ui {
-        return super::bench_ui::run(args.seconds, args.json);
+        return super::bench_ui::run(args.seconds, args.stage, args.json);
     }
     let cfg = BertConfig {
         vocab_size: args.vocab,

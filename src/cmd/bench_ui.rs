@@ -19,7 +19,7 @@ use crate::train::worker::{self, Command};
 use crate::tui::event::Event;
 use crate::tui::{LoopStats, event_loop};
 
-pub fn run(seconds: f64, as_json: bool) -> Result<()> {
+pub fn run(seconds: f64, stage: Option<u16>, as_json: bool) -> Result<()> {
     let inputs = Inputs::default();
     let span = Duration::from_secs_f64(seconds.max(1.0));
 
@@ -41,6 +41,11 @@ pub fn run(seconds: f64, as_json: bool) -> Result<()> {
     let trainer = app.trainer(0)?;
     let (tx, rx) = mpsc::channel::<Event>();
     let (cmd_tx, cmd_rx) = mpsc::channel::<Command>();
+    if let Some(s) = stage {
+        app.update(crate::tui::action::Action::GoStage(usize::from(s) - 1));
+    }
+    // Keys step through the stages, or with --stage move its cursor (the query, the piece).
+    let code = if stage.is_some() { KeyCode::Down } else { KeyCode::Right };
     let worker = worker::spawn(trainer, app.tok.clone(), cmd_rx, tx.clone(), true);
     app.set_commands(cmd_tx.clone());
     let sent: Arc<Mutex<Vec<Instant>>> = Arc::default();
@@ -51,7 +56,7 @@ pub fn run(seconds: f64, as_json: bool) -> Result<()> {
             while Instant::now() + Duration::from_millis(300) < deadline {
                 std::thread::sleep(Duration::from_millis(250));
                 sent.lock().expect("not poisoned").push(Instant::now());
-                let key = KeyEvent::new(KeyCode::Right, KeyModifiers::NONE);
+                let key = KeyEvent::new(code, KeyModifiers::NONE);
                 if tx.send(Event::Term(TermEvent::Key(key))).is_err() {
                     return;
                 }
@@ -73,21 +78,28 @@ pub fn run(seconds: f64, as_json: bool) -> Result<()> {
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     let (d50, d99) = (ms(percentile(&stats.draws, 0.50)), ms(percentile(&stats.draws, 0.99)));
     let (k50, k99) = (ms(percentile(&latency, 0.50)), ms(percentile(&latency, 0.99)));
+    let (s50, s99) = (ms(percentile(&stats.snapshots, 0.50)), ms(percentile(&stats.snapshots, 0.99)));
+    let open = match stage {
+        Some(s) => format!("stage {s} open"),
+        None => "stepping through the stages".to_string(),
+    };
     let ratio = with_ui / headless;
     if as_json {
         let out = json!({
             "headless_steps_per_sec": headless, "tui_steps_per_sec": with_ui, "tui_over_headless": ratio,
             "frames": stats.draws.len(), "draw_ms_p50": d50, "draw_ms_p99": d99,
             "keys": latency.len(), "key_to_screen_ms_p50": k50, "key_to_screen_ms_p99": k99,
+            "stage": stage, "snapshots": stats.snapshots.len(), "snapshot_ms_p50": s50, "snapshot_ms_p99": s99,
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
         println!(
-            "training headless: {headless:.1} steps/s; with the TUI: {with_ui:.1} steps/s ({:.0}%)",
+            "training headless: {headless:.1} steps/s; with the TUI ({open}): {with_ui:.1} steps/s ({:.0}%)",
             100.0 * ratio
         );
         println!("frame draw at 120×40 over {} frames: p50 {d50:.2} ms, p99 {d99:.2} ms", stats.draws.len());
         println!("key to screen over {} keys: p50 {k50:.2} ms, p99 {k99:.2} ms", latency.len());
+        println!("taking in a snapshot over {}: p50 {s50:.2} ms, p99 {s99:.2} ms", stats.snapshots.len());
     }
     Ok(())
 }

@@ -139,6 +139,17 @@ pub enum NspLabel {
     NotNext,
 }
 
+/// The loss whose gradients `eval --grads` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GradHead {
+    /// The masked-LM loss alone.
+    Mlm,
+    /// The sentence head's loss alone (NSP, or SOP under --sentence-task sop).
+    Nsp,
+    /// Their sum, the training total (MLM alone under --sentence-task none).
+    Both,
+}
+
 #[derive(Debug, Args)]
 pub struct EvalArgs {
     /// Sentence A.
@@ -155,9 +166,18 @@ pub struct EvalArgs {
     #[arg(long, value_enum)]
     pub label: NspLabel,
 
-    /// Write d(total_loss)/d(parameter) for every parameter here (safetensors, HF names).
+    /// Write d(loss)/d(parameter) for every parameter here (safetensors, HF names); the
+    /// loss is the one --head chooses.
     #[arg(long, value_name = "FILE")]
     pub grads: Option<PathBuf>,
+    /// Which loss --grads differentiates: mlm, nsp (the sentence head's, also under sop),
+    /// or both (the total). Default: both.
+    #[arg(long, value_enum)]
+    pub head: Option<GradHead>,
+    /// Write every layer's attention probabilities here (safetensors): `layer.{i}`, shaped
+    /// [heads, T, T], row = query, column = key.
+    #[arg(long, value_name = "FILE")]
+    pub attentions: Option<PathBuf>,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
@@ -234,6 +254,10 @@ pub struct BenchArgs {
     /// Seconds for each half of `--ui`.
     #[arg(long, default_value_t = 10.0)]
     pub seconds: f64,
+    /// With `--ui`: keep this stage (1–11) open, the keys moving its cursor, instead of
+    /// stepping through every stage.
+    #[arg(long, requires = "ui", value_parser = clap::value_parser!(u16).range(1..=11))]
+    pub stage: Option<u16>,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,

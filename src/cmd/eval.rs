@@ -1,12 +1,15 @@
 //! `bert-tutor eval`: one pair, hand-chosen masks and NSP label, through a checkpoint:
-//! both losses, per-token losses, top predictions, P(IsNext), and optionally every
-//! parameter's gradient of the total loss as safetensors.
+//! both losses, per-token losses, top predictions, P(IsNext), and optionally as safetensors
+//! every parameter's gradient of the loss `--head` chooses, and every layer's attention map.
 
 use anyhow::{Result, bail};
 use serde_json::json;
 
-use crate::cmd::cli::{EvalArgs, Inputs, NspLabel};
-use crate::model::{self, Grads, LossWeights, checkpoint};
+use crate::cmd::cli::{EvalArgs, GradHead, Inputs, NspLabel};
+use crate::model::checkpoint::{self, NamedTensor};
+use crate::model::inspect::attention::attentions;
+use crate::model::inspect::grad_flow::{HeadChoice, head_grads};
+use crate::model::{self, BertConfig, LossWeights, Params};
 use crate::text::batch::{Batch, Example};
 use crate::text::corpus::{IS_NEXT, NOT_NEXT, SentenceTask};
 use crate::text::masking::MaskPlan;
@@ -16,6 +19,7 @@ pub fn run(inputs: &Inputs, args: &EvalArgs) -> Result<()> {
     if inputs.model.is_none() {
         bail!("eval needs a checkpoint: pass --model DIR (make one with `bert-tutor train --out DIR`)");
     }
+    let grad_weights = grad_weights(args, inputs.sentence_task)?;
     let tok = super::load_tokenizer(inputs)?;
     let (cfg, params) = super::load_model(inputs, &tok)?;
     let pair = tok.encode_pair(&args.a, &args.b, cfg.max_position_embeddings)?;
@@ -30,10 +34,10 @@ pub fn run(inputs: &Inputs, args: &EvalArgs) -> Result<()> {
     let plan = MaskPlan::from_positions(&pair.ids, &args.mask, tok.special.mask);
     let batch = Batch::from_examples(&[Example::from_plan(plan, pair.segments.clone(), label)], tok.special.pad);
     model::check_batch(&cfg, &batch)?;
-    // `none` trains masked LM alone, so its total (and --grads) leaves the sentence head out.
+    // `none` trains masked LM alone, so its total leaves the sentence head out.
     let task = inputs.sentence_task;
     let w = LossWeights { mlm: 1.0, nsp: if task.trains_head() { 1.0 } else { 0.0 } };
-    let (out, cache) = model::forward(&params, &cfg, &batch, w, None::<&mut rand::rngs::StdRng>);
+    let out = model::evaluate(&params, &cfg, &batch, w);
     if !out.total_loss.is_finite() {
         bail!(
             "the checkpoint gives a non-finite loss (MLM {}, NSP {}): its weights are broken; retrain it",
@@ -41,11 +45,7 @@ pub fn run(inputs: &Inputs, args: &EvalArgs) -> Result<()> {
             out.nsp_loss
         );
     }
-    if let Some(path) = &args.grads {
-        let mut grads = Grads::zeros(&cfg);
-        model::backward(&params, &cfg, &batch, w, &out, &cache, &mut grads);
-        checkpoint::write_tensors(path, &grads.named_values())?;
-    }
+    write_files(args, &params, &cfg, &batch, grad_weights)?;
     let report = report(&tok, &pair.tokens, &batch, &out, task);
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -53,6 +53,49 @@ pub fn run(inputs: &Inputs, args: &EvalArgs) -> Result<()> {
         print_text(&report);
     }
     Ok(())
+}
+
+/// The loss weights `--grads` differentiates: `--head`'s loss, never the sentence head's
+/// under `--sentence-task none` (which does not train it).
+fn grad_weights(args: &EvalArgs, task: SentenceTask) -> Result<LossWeights> {
+    if args.head.is_some() && args.grads.is_none() {
+        bail!("--head chooses the loss whose gradients --grads writes: add --grads FILE");
+    }
+    let choice = match args.head.unwrap_or(GradHead::Both) {
+        GradHead::Mlm => HeadChoice::Mlm,
+        GradHead::Nsp if !task.trains_head() => bail!(
+            "--head nsp: the sentence head is not trained under --sentence-task none, so it has no loss; use --head mlm, or --sentence-task nsp or sop"
+        ),
+        GradHead::Nsp => HeadChoice::Nsp,
+        GradHead::Both => HeadChoice::Both,
+    };
+    let w = choice.weights();
+    Ok(LossWeights { mlm: w.mlm, nsp: if task.trains_head() { w.nsp } else { 0.0 } })
+}
+
+/// `--grads` and `--attentions`, each computed only when asked for.
+fn write_files(args: &EvalArgs, p: &Params, cfg: &BertConfig, batch: &Batch, grad_weights: LossWeights) -> Result<()> {
+    if let Some(path) = &args.grads {
+        let grads = head_grads(p, cfg, batch, grad_weights).grads;
+        checkpoint::write_tensors(path, &grads.named_values())?;
+    }
+    if let Some(path) = &args.attentions {
+        checkpoint::write_tensors(path, &attention_tensors(p, cfg, batch))?;
+    }
+    Ok(())
+}
+
+/// `layer.{i}` (0-based): layer i's attention probabilities for the one pair, shaped
+/// [heads, T, T] with [head, query, key], as HF's `output_attentions` without the batch axis.
+fn attention_tensors(p: &Params, cfg: &BertConfig, batch: &Batch) -> Vec<NamedTensor> {
+    attentions(p, cfg, batch)
+        .into_iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let (_, heads, t, _) = a.dim();
+            (format!("layer.{i}"), vec![heads, t, t], a.iter().copied().collect())
+        })
+        .collect()
 }
 
 /// Every position must be inside the sequence and not `[CLS]` or `[SEP]`.

@@ -263,6 +263,8 @@ fn task(a: RawAction) -> Result<Task, String> {
         "edit-pair" => TaskKind::EditPair,
         "new-pair" => TaskKind::NewPair,
         "swap-b" => TaskKind::SwapB,
+        "change-head" => TaskKind::ChangeHead,
+        "attention-grid" => TaskKind::AttentionGrid,
         "heads" => TaskKind::Heads(match a.heads.as_deref() {
             Some("mlm") => Heads::MlmOnly,
             Some("nsp") => Heads::NspOnly,

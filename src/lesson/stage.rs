@@ -14,10 +14,16 @@ pub enum Stage {
     Nsp,
     Sum,
     Training,
+    /// Looking inside: every layer's and head's attention.
+    Attention,
+    /// Looking inside: where each loss's gradient goes.
+    GradFlow,
+    /// Looking inside: the token table as a 2-D map.
+    Space,
 }
 
 impl Stage {
-    pub const ALL: [Stage; 8] = [
+    pub const ALL: [Stage; 11] = [
         Stage::Pieces,
         Stage::Input,
         Stage::Embeddings,
@@ -26,6 +32,9 @@ impl Stage {
         Stage::Nsp,
         Stage::Sum,
         Stage::Training,
+        Stage::Attention,
+        Stage::GradFlow,
+        Stage::Space,
     ];
 
     pub fn title(self) -> &'static str {
@@ -38,6 +47,26 @@ impl Stage {
             Stage::Nsp => "NSP head",
             Stage::Sum => "The sum",
             Stage::Training => "Training",
+            Stage::Attention => "Attention",
+            Stage::GradFlow => "Gradient flow",
+            Stage::Space => "Embedding space",
+        }
+    }
+
+    /// A one-word title, for the tab bar when the full titles do not fit.
+    pub fn short(self) -> &'static str {
+        match self {
+            Stage::Pieces => "Pieces",
+            Stage::Input => "Input",
+            Stage::Embeddings => "Embed",
+            Stage::Masking => "Mask",
+            Stage::Mlm => "MLM",
+            Stage::Nsp => "NSP",
+            Stage::Sum => "Sum",
+            Stage::Training => "Train",
+            Stage::Attention => "Attn",
+            Stage::GradFlow => "Grads",
+            Stage::Space => "Space",
         }
     }
 
@@ -52,6 +81,9 @@ impl Stage {
             Stage::Nsp => "nsp",
             Stage::Sum => "sum",
             Stage::Training => "training",
+            Stage::Attention => "attention",
+            Stage::GradFlow => "gradients",
+            Stage::Space => "space",
         }
     }
 

@@ -54,9 +54,17 @@ pub fn forward<R: Rng>(
     (y, EmbeddingsCache { norm, drop })
 }
 
-/// dy: (B·T, H) → scatter-adds into the three tables. The padding row of the word table
-/// gets nothing through the lookup (`nn.Embedding(padding_idx=pad_token_id)`).
-pub fn backward(p: &Params, cfg: &BertConfig, batch: &Batch, dy: Array2<f32>, c: &EmbeddingsCache, g: &mut Params) {
+/// dy: (B·T, H) → scatter-adds into the three tables, and returns d(loss)/d(the summed row)
+/// of each token, (B·T, H): what each of its three table rows receives. The padding row of
+/// the word table gets nothing through the lookup (`nn.Embedding(padding_idx=pad_token_id)`).
+pub fn backward(
+    p: &Params,
+    cfg: &BertConfig,
+    batch: &Batch,
+    dy: Array2<f32>,
+    c: &EmbeddingsCache,
+    g: &mut Params,
+) -> Array2<f32> {
     let mut dy = dy;
     apply_dropout(&mut dy, &c.drop);
     let dx = p.emb_norm.backward(dy.view(), &c.norm, &mut g.emb_norm);
@@ -71,6 +79,7 @@ pub fn backward(p: &Params, cfg: &BertConfig, batch: &Batch, dy: Array2<f32>, c:
         let mut pos = g.position.row_mut(n % batch.seq);
         pos += &row;
     }
+    dx
 }
 
 /// The rows behind each token of a single-sequence batch, for display.

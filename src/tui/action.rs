@@ -48,6 +48,11 @@ pub enum Action {
     MenuOpen,
     /// Esc or `L` in the menu: closes it, changing nothing.
     MenuClose,
+    /// Stage 9: the previous / next attention head (layer by layer).
+    PrevHead,
+    NextHead,
+    /// Stage 9: one head's map, or every head's as thumbnails.
+    ToggleGrid,
 }
 
 /// What has the keys: the text field, an overlay, or the screen under them.
@@ -99,7 +104,11 @@ fn screen_key(code: KeyCode) -> Option<Action> {
         KeyCode::Char('?') => Action::ToggleHelp,
         KeyCode::Right | KeyCode::Char('l') => Action::NextStage,
         KeyCode::Left | KeyCode::Char('h') => Action::PrevStage,
-        KeyCode::Char(c @ '1'..='8') => Action::GoStage(c as usize - '1' as usize),
+        KeyCode::Char(c @ '1'..='9') => Action::GoStage(c as usize - '1' as usize),
+        KeyCode::Char('0') => Action::GoStage(9),
+        KeyCode::Char('<') | KeyCode::Char(',') => Action::PrevHead,
+        KeyCode::Char('>') => Action::NextHead,
+        KeyCode::Char('g') => Action::ToggleGrid,
         KeyCode::Up | KeyCode::Char('k') => Action::Up,
         KeyCode::Down | KeyCode::Char('j') => Action::Down,
         KeyCode::Tab | KeyCode::BackTab => Action::FocusNext,
@@ -130,7 +139,9 @@ fn screen_key(code: KeyCode) -> Option<Action> {
 /// Every key, for the help screen: (keys, what they do).
 pub const KEY_HELP: &[(&str, &str)] = &[
     ("← → / h l", "previous / next stage"),
-    ("1 … 8", "jump to a stage"),
+    ("1 … 9, 0", "jump to stages 1–10 (0 is 10); ← from stage 1 wraps round to 11"),
+    ("< > / ,", "stage 9: previous / next attention head (layer by layer)"),
+    ("g", "stage 9: every layer × head at once"),
     ("↑ ↓ / k j", "move the token cursor (or scroll the focused detail pane)"),
     ("Tab", "switch focus between the token list and the detail pane"),
     ("a / b", "edit sentence A / B (Enter applies, Esc cancels)"),

@@ -2,6 +2,7 @@
 //! only reads it.
 
 mod edit;
+pub mod inside;
 pub mod lesson;
 pub mod pair;
 mod setup;
@@ -70,6 +71,10 @@ pub struct App {
     pub cursor: usize,
     pub focus: Focus,
     pub scroll: usize,
+    /// Stage 9's head, counted layer by layer (layer · heads + head).
+    pub head: usize,
+    /// Stage 9 shows every head as a thumbnail.
+    pub grid: bool,
     pub help: bool,
     /// The lessons menu, when open: the index of the selected lesson.
     pub menu: Option<usize>,
@@ -118,6 +123,8 @@ impl App {
             cursor: 1,
             focus: Focus::Tokens,
             scroll: 0,
+            head: 0,
+            grid: false,
             help: false,
             menu: None,
             editing: None,
@@ -178,9 +185,9 @@ impl App {
                 _ => self.quit = true,
             },
             Action::ToggleHelp => self.help = !self.help,
-            Action::NextStage => self.stage = Stage::ALL[(self.stage.index() + 1) % 8],
-            Action::PrevStage => self.stage = Stage::ALL[(self.stage.index() + 7) % 8],
-            Action::GoStage(i) => self.stage = Stage::ALL[i.min(7)],
+            Action::NextStage => self.go_stage((self.stage.index() + 1) % Stage::ALL.len()),
+            Action::PrevStage => self.go_stage((self.stage.index() + Stage::ALL.len() - 1) % Stage::ALL.len()),
+            Action::GoStage(i) => self.go_stage(i.min(Stage::ALL.len() - 1)),
             Action::Up if self.focus == Focus::Detail => self.scroll = self.scroll.saturating_sub(1),
             Action::Down if self.focus == Focus::Detail => self.scroll += 1,
             Action::Up => self.cursor = (self.cursor + n - 1) % n,
@@ -259,6 +266,24 @@ impl App {
             Action::MenuDown => self.menu_move(1),
             Action::MenuOpen => self.menu_open(),
             Action::MenuClose => self.menu = None,
+            Action::PrevHead | Action::NextHead if self.stage != Stage::Attention => {
+                self.info("< and > choose the attention head on stage 9 (press 9)")
+            }
+            Action::PrevHead | Action::NextHead => {
+                let n = self.cfg.num_hidden_layers * self.cfg.num_attention_heads;
+                let d = if action == Action::NextHead { 1 } else { n - 1 };
+                self.head = (self.head + d) % n;
+                self.lesson_saw(TaskKind::ChangeHead);
+            }
+            Action::ToggleGrid if self.stage != Stage::Attention => {
+                self.info("g shows every attention head on stage 9 (press 9)")
+            }
+            Action::ToggleGrid => {
+                self.grid = !self.grid;
+                if self.grid {
+                    self.lesson_saw(TaskKind::AttentionGrid);
+                }
+            }
             Action::EditA | Action::EditB => {
                 let side = if action == Action::EditA { Side::A } else { Side::B };
                 let text = if side == Side::A { self.pair.a.clone() } else { self.pair.b.clone() };
@@ -273,6 +298,15 @@ impl App {
             }
             Action::EditCancel => self.editing = None,
             Action::EditSubmit => self.submit_edit(),
+        }
+    }
+
+    /// Shows stage `i`; a look-inside stage (9–11) computes its view on arrival, as it is
+    /// not kept up to date while another stage is shown.
+    fn go_stage(&mut self, i: usize) {
+        self.stage = Stage::ALL[i];
+        if !self.view.inside.is_for(self.stage) {
+            self.recompute();
         }
     }
 

@@ -2,8 +2,10 @@
 //! Layout: title bar, stage tabs, the stage (and a live-loss pane when wide), a message
 //! or text field line, and the keys that apply now.
 
+mod attention;
 mod embeddings;
 pub mod fit;
+mod gradients;
 mod heat;
 mod help;
 mod lesson;
@@ -12,6 +14,7 @@ mod mlm;
 mod nsp;
 mod pieces;
 mod side;
+mod space;
 mod sum;
 pub mod theme;
 mod tokens;
@@ -83,6 +86,9 @@ impl Widget for &App {
             Stage::Nsp => nsp::render(self, theme, inner, buf),
             Stage::Sum => sum::render(self, theme, inner, buf),
             Stage::Training => training::render(self, theme, inner, buf),
+            Stage::Attention => attention::render(self, theme, inner, buf),
+            Stage::GradFlow => gradients::render(self, theme, inner, buf),
+            Stage::Space => space::render(self, theme, inner, buf),
         }
         Paragraph::new(note_text).render(note, buf);
         keys_line(self, theme, keys.width).render(keys, buf);
@@ -145,19 +151,34 @@ fn title_bar(app: &App, theme: Theme, width: u16) -> Line<'static> {
     Line::from(spans)
 }
 
-/// The stage tabs, each named; when the names do not fit, only the current stage keeps its
-/// name and the others shrink to their numbers, so every stage number is always shown.
+/// The stage tabs, each named; when the names do not fit, the other stages get their
+/// one-word names, and when those do not fit either, only their numbers, so every stage
+/// number is always shown and the current stage keeps its full name.
 fn stage_tabs(app: &App, theme: Theme, width: u16) -> Line<'static> {
-    let full: usize = 1 + Stage::ALL
-        .iter()
-        .map(|&s| format!(" {} {} ", s.index() + 1, app.stage_title(s)).chars().count())
-        .sum::<usize>();
+    let label = |s: Stage, name: Option<&str>| match name {
+        Some(n) => format!(" {} {n} ", s.index() + 1),
+        None => format!(" {} ", s.index() + 1),
+    };
+    let current = |s: Stage| app.stage_title(s).to_string();
+    let ways: [&dyn Fn(Stage) -> Option<String>; 3] =
+        [&|s| Some(current(s)), &|s| Some(s.short().to_string()), &|_| None];
+    // The bar starts with one blank column.
+    let fits = |way: &dyn Fn(Stage) -> Option<String>| {
+        Stage::ALL
+            .iter()
+            .map(|&s| {
+                let name = if s == app.stage { Some(current(s)) } else { way(s) };
+                label(s, name.as_deref()).chars().count()
+            })
+            .sum::<usize>()
+            < width as usize
+    };
+    let way = ways.iter().find(|w| fits(**w)).copied().unwrap_or(ways[2]);
     let mut spans = vec![Span::raw(" ")];
     for s in Stage::ALL {
-        let named = s == app.stage || full <= width as usize;
-        let label =
-            if named { format!(" {} {} ", s.index() + 1, app.stage_title(s)) } else { format!(" {} ", s.index() + 1) };
-        spans.push(Span::styled(label, if s == app.stage { theme.selected() } else { theme.dim() }));
+        let name = if s == app.stage { Some(current(s)) } else { way(s) };
+        let style = if s == app.stage { theme.selected() } else { theme.dim() };
+        spans.push(Span::styled(label(s, name.as_deref()), style));
     }
     Line::from(spans)
 }
@@ -233,6 +254,9 @@ fn keys_line(app: &App, theme: Theme, width: u16) -> Line<'static> {
         Stage::Nsp => "x swap B  n/N new pair",
         Stage::Sum => "w heads  r re-roll",
         Stage::Training => ". step  +/- lr  w heads  R reset  S save",
+        Stage::Attention => "< > head  g all heads  ↑↓ query",
+        Stage::GradFlow => "↑↓ token  Tab scroll  r re-roll",
+        Stage::Space => "↑↓ piece  n/N new pair",
     };
     let stage_keys = if app.lesson.as_ref().is_some_and(|r| r.visible) {
         "] next  [ back  A answer  L lessons  Esc hide"

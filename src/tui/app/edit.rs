@@ -1,6 +1,7 @@
 //! Changing the pair on the screen: editing a sentence, swapping B, drawing a new pair,
 //! and re-running the UI's forward pass whenever the pair or the weights change.
 
+use super::inside::Inside;
 use rand::RngExt;
 
 use super::{App, Pair, PairView, Side};
@@ -11,7 +12,11 @@ impl App {
     /// Re-runs the UI's forward pass of the pair with the weights in use.
     pub(super) fn recompute(&mut self) {
         let w = self.loss_weights();
+        let previous = std::mem::take(&mut self.view.inside);
         self.view = PairView::compute(&self.params, &self.cfg, &self.pair, self.tok.special.pad, w, self.training.step);
+        let batch = self.pair.batch(self.tok.special.pad);
+        self.view.inside =
+            Inside::compute(self.stage, &self.params, &self.cfg, &batch, &self.pair.encoded.ids, &self.tok, &previous);
         let o = &self.view.outputs;
         let (mlm, nsp, total) = (o.mlm_loss, o.nsp_loss, o.total_loss);
         self.training.on_pair(self.view.step, mlm, nsp, total);

@@ -2,10 +2,13 @@
 //! the actions a step asks for, checking quiz answers against numbers computed from the
 //! model in use, and saving progress after every change.
 
+use super::inside::SpaceView;
 use super::{App, Editing, Side};
 use crate::lesson::progress::Progress;
 use crate::lesson::runner::Run;
 use crate::lesson::{Answer, Highlight, Quantity, QuizKind, TaskKind};
+use crate::model::inspect::attention::{across, attentions, cls_to_b};
+use crate::model::inspect::grad_flow::grad_flow;
 use crate::text::corpus::IS_NEXT;
 use tui_input::Input;
 
@@ -107,7 +110,8 @@ impl App {
         run.go_to(run.step, step_now);
         let step = run.current().clone();
         let (lesson_id, step_id) = (run.lesson.id.clone(), step.id.clone());
-        self.stage = step.stage;
+        // As ← → and the digits do, so that a stage 9–11 computes what it shows.
+        self.go_stage(step.stage.index());
         if let Some(Highlight::Token(t)) = step.highlight {
             self.cursor = t.min(self.pair.encoded.ids.len() - 1);
         }
@@ -217,6 +221,46 @@ impl App {
             Quantity::NspLoss => f64::from(o.nsp_loss),
             Quantity::TotalLoss => f64::from(o.total_loss),
             Quantity::PIsNext => f64::from(o.nsp_probs[[0, 0]]),
+            Quantity::ClsToBBestHead
+            | Quantity::AttentionAcross
+            | Quantity::MlmDecoderGrad
+            | Quantity::NearestCosine => self.inside_quantity(q),
+        }
+    }
+
+    /// The quantities of stages 9–11, computed here from the weights and pair in use (not
+    /// read from the view, which holds only the stage on screen), as those stages compute
+    /// and print them.
+    fn inside_quantity(&self, q: Quantity) -> f64 {
+        let batch = self.pair.batch(self.tok.special.pad);
+        let segments = &self.pair.encoded.segments;
+        let cursor = self.cursor.min(segments.len() - 1);
+        match q {
+            Quantity::ClsToBBestHead => {
+                let shares = cls_to_b(&attentions(&self.params, &self.cfg, &batch), segments);
+                // The first of any tie, counted from 1 as the grid is.
+                let best = (0..shares.len()).fold(0, |best, i| if shares[i] > shares[best] { i } else { best });
+                (best + 1) as f64
+            }
+            Quantity::AttentionAcross => {
+                let maps = attentions(&self.params, &self.cfg, &batch);
+                let heads = self.cfg.num_attention_heads;
+                let t = segments.len();
+                let map = maps[self.head / heads].slice(ndarray::s![0, self.head % heads, ..t, ..t]);
+                100.0 * f64::from(across(map, segments, cursor))
+            }
+            Quantity::MlmDecoderGrad => {
+                // Rounded as stage 10 prints it (`{:.1e}`), whatever its size: an absolute
+                // tolerance could not fit a norm that grows from about 6 to over 20.
+                let g = grad_flow(&self.params, &self.cfg, &batch).word_decoder[0];
+                format!("{g:.1e}").parse().unwrap_or(f64::NAN)
+            }
+            Quantity::NearestCosine => {
+                let id = self.pair.encoded.ids[cursor];
+                let view = SpaceView::compute(&self.params, &self.tok, &[id], None);
+                view.neighbours.first().and_then(|(_, near)| near.first()).map_or(f64::NAN, |(_, c)| f64::from(*c))
+            }
+            _ => self.quantity(q),
         }
     }
 

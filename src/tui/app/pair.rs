@@ -109,6 +109,8 @@ pub struct PairView {
     pub top: Vec<Vec<(u32, f32)>>,
     /// The step of the weights that computed this.
     pub step: usize,
+    /// What stages 9–11 show, while one of them is on screen.
+    pub inside: super::inside::Inside,
 }
 
 impl PairView {
@@ -122,6 +124,6 @@ impl PairView {
             .into_iter()
             .map(|r| crate::model::loss::top_k(r.as_slice().unwrap_or(&[]), 5))
             .collect();
-        Self { outputs, rows, top, step }
+        Self { outputs, rows, top, step, inside: Default::default() }
     }
 }

@@ -1,0 +1,95 @@
+//! The token table as a map: a 2-D PCA of chosen rows (power iteration on their covariance,
+//! deflated for the second axis) and cosine nearest neighbours over the whole table.
+
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
+
+/// The first two principal axes of a set of rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Projection {
+    pub mean: Array1<f32>,
+    /// (2, H), orthonormal rows.
+    pub axes: Array2<f32>,
+    /// The share of the rows' variance each axis explains.
+    pub explained: [f32; 2],
+}
+
+impl Projection {
+    /// A row's (x, y) on the map.
+    pub fn project(&self, row: ArrayView1<f32>) -> [f32; 2] {
+        let c = &row - &self.mean;
+        [self.axes.row(0).dot(&c), self.axes.row(1).dot(&c)]
+    }
+}
+
+/// PCA of `rows` (N, H) to two axes. `previous` axes, when given, seed the iteration and fix
+/// each axis's sign (an eigenvector's sign is arbitrary; keeping it stops the map from
+/// mirroring between snapshots as the model trains).
+pub fn pca2(rows: ArrayView2<f32>, previous: Option<&Array2<f32>>) -> Projection {
+    let (n, h) = rows.dim();
+    let mean = rows.mean_axis(Axis(0)).unwrap_or_else(|| Array1::zeros(h));
+    let centred = &rows - &mean;
+    let mut cov = centred.t().dot(&centred) / (n.max(1) as f32);
+    let total = cov.diag().sum().max(f32::MIN_POSITIVE);
+    let mut axes = Array2::zeros((2, h));
+    let mut explained = [0.0; 2];
+    #[allow(clippy::needless_range_loop)] // k is the axis: it picks rows of three arrays
+    for k in 0..2 {
+        let start = previous.map(|p| p.row(k).to_owned()).filter(|v| v.dot(v) > 0.0);
+        let mut v = start.unwrap_or_else(|| Array1::from_shape_fn(h, |i| 1.0 + i as f32 / h as f32));
+        for _ in 0..200 {
+            let mut next = cov.dot(&v);
+            for j in 0..k {
+                let a = axes.row(j);
+                let along = a.dot(&next);
+                next.scaled_add(-along, &a); // stay orthogonal to the axes found
+            }
+            let len = next.dot(&next).sqrt();
+            if len < 1e-20 {
+                break; // no variance left in this direction
+            }
+            next /= len;
+            let change = (&next - &v).mapv(f32::abs).sum();
+            v = next;
+            if change < 1e-7 {
+                break;
+            }
+        }
+        let len = v.dot(&v).sqrt().max(f32::MIN_POSITIVE);
+        v /= len;
+        if let Some(p) = previous
+            && p.row(k).dot(&v) < 0.0
+        {
+            v.mapv_inplace(|x| -x);
+        }
+        let lambda = v.dot(&cov.dot(&v));
+        explained[k] = (lambda / total).clamp(0.0, 1.0);
+        // deflate, so the next axis is the next direction of largest variance
+        let outer = v.view().insert_axis(Axis(1)).dot(&v.view().insert_axis(Axis(0)));
+        cov.scaled_add(-lambda, &outer);
+        axes.row_mut(k).assign(&v);
+    }
+    Projection { mean, axes, explained }
+}
+
+/// The `k` rows of `table` most similar to row `id` by cosine, largest first, leaving out
+/// `id` itself and the rows `skip` rejects (special tokens, say).
+pub fn nearest(table: ArrayView2<f32>, id: usize, k: usize, skip: impl Fn(usize) -> bool) -> Vec<(usize, f32)> {
+    let norms: Vec<f32> = table.rows().into_iter().map(|r| r.dot(&r).sqrt().max(1e-12)).collect();
+    let q = table.row(id);
+    let mut scored: Vec<(usize, f32)> = table
+        .rows()
+        .into_iter()
+        .enumerate()
+        .filter(|&(i, _)| i != id && !skip(i))
+        .map(|(i, r)| (i, q.dot(&r) / (norms[id] * norms[i])))
+        .collect();
+    scored.sort_by(|a, b| b.1.total_cmp(&a.1));
+    scored.truncate(k);
+    scored
+}
+
+/// cos(row a, row b).
+pub fn cosine(table: ArrayView2<f32>, a: usize, b: usize) -> f32 {
+    let (x, y) = (table.row(a), table.row(b));
+    x.dot(&y) / (x.dot(&x).sqrt() * y.dot(&y).sqrt()).max(1e-12)
+}
