@@ -74,18 +74,27 @@ pub fn pca2(rows: ArrayView2<f32>, previous: Option<&Array2<f32>>) -> Projection
 /// The `k` rows of `table` most similar to row `id` by cosine, largest first, leaving out
 /// `id` itself and the rows `skip` rejects (special tokens, say).
 pub fn nearest(table: ArrayView2<f32>, id: usize, k: usize, skip: impl Fn(usize) -> bool) -> Vec<(usize, f32)> {
+    nearest_many(table, &[id], k, skip).pop().unwrap_or_default()
+}
+
+/// [`nearest`] for several rows at once: the table's norms are computed once, and `skip`
+/// is asked only about the best candidates, in order, until `k` pass.
+pub fn nearest_many(
+    table: ArrayView2<f32>,
+    ids: &[usize],
+    k: usize,
+    skip: impl Fn(usize) -> bool,
+) -> Vec<Vec<(usize, f32)>> {
     let norms: Vec<f32> = table.rows().into_iter().map(|r| r.dot(&r).sqrt().max(1e-12)).collect();
-    let q = table.row(id);
-    let mut scored: Vec<(usize, f32)> = table
-        .rows()
-        .into_iter()
-        .enumerate()
-        .filter(|&(i, _)| i != id && !skip(i))
-        .map(|(i, r)| (i, q.dot(&r) / (norms[id] * norms[i])))
-        .collect();
-    scored.sort_by(|a, b| b.1.total_cmp(&a.1));
-    scored.truncate(k);
-    scored
+    ids.iter()
+        .map(|&id| {
+            let dots = table.dot(&table.row(id));
+            let mut order: Vec<(usize, f32)> =
+                dots.iter().enumerate().map(|(i, d)| (i, d / (norms[id] * norms[i]))).collect();
+            order.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            order.into_iter().filter(|&(i, _)| i != id && !skip(i)).take(k).collect()
+        })
+        .collect()
 }
 
 /// cos(row a, row b).

@@ -9,7 +9,7 @@ use ndarray::{Array2, Array3, Axis};
 
 use crate::model::inspect::attention::attentions;
 use crate::model::inspect::grad_flow::{GradFlow, grad_flow};
-use crate::model::inspect::space::{Projection, nearest, pca2};
+use crate::model::inspect::space::{Projection, nearest_many, pca2};
 use crate::model::{BertConfig, Params};
 use crate::text::batch::Batch;
 use crate::text::tokenize::BertTokenizer;
@@ -111,15 +111,19 @@ impl SpaceView {
         for q in &mut points {
             q.xy = projection.project(p.word.row(q.id as usize));
         }
-        let skip: Vec<bool> =
-            (0..p.word.nrows() as u32).map(|id| special(id) || tok.token(id).starts_with('[')).collect();
-        let mut neighbours: Vec<(u32, Vec<(String, f32)>)> = Vec::new();
+        let mut ids: Vec<u32> = Vec::new();
         for &id in pair_ids {
-            if (id as usize) < p.word.nrows() && !neighbours.iter().any(|(n, _)| *n == id) {
-                let near = nearest(p.word.view(), id as usize, 8, |i| skip[i]);
-                neighbours.push((id, near.into_iter().map(|(i, c)| (tok.token(i as u32), c)).collect()));
+            if (id as usize) < p.word.nrows() && !ids.contains(&id) {
+                ids.push(id);
             }
         }
+        let rows: Vec<usize> = ids.iter().map(|&id| id as usize).collect();
+        let near = nearest_many(p.word.view(), &rows, 8, |i| special(i as u32) || tok.token(i as u32).starts_with('['));
+        let neighbours = ids
+            .into_iter()
+            .zip(near)
+            .map(|(id, near)| (id, near.into_iter().map(|(i, c)| (tok.token(i as u32), c)).collect()))
+            .collect();
         Self { points, projection, fitted, neighbours }
     }
 }

@@ -101,7 +101,7 @@ fn heatmap(app: &App, map: ArrayView2<f32>, theme: Theme, width: usize) -> Vec<L
                 spans.push(Span::styled("│", theme.dim()));
             }
             let cells: String = std::iter::repeat_n(shade(map[[q, k]]), fill).collect();
-            spans.push(Span::styled(format!("{cells:<cell$}"), theme.segment(segments[k])));
+            push_merged(&mut spans, format!("{cells:<cell$}"), theme.segment(segments[k]));
         }
         lines.push(Line::from(spans));
     }
@@ -153,7 +153,7 @@ fn grid(app: &App, maps: &[Array3<f32>], theme: Theme, width: usize) -> Vec<Line
             title.push(Span::raw("  "));
             for (q, row) in rows.iter_mut().take(t).enumerate() {
                 for k in 0..t {
-                    row.push(Span::styled(shade(map[[q, k]]).to_string(), theme.segment(segments[k])));
+                    push_merged(row, shade(map[[q, k]]).to_string(), theme.segment(segments[k]));
                 }
                 row.push(Span::raw(" ".repeat(thumb - t)));
             }
@@ -165,4 +165,13 @@ fn grid(app: &App, maps: &[Array3<f32>], theme: Theme, width: usize) -> Vec<Line
         lines.push(Line::default());
     }
     lines
+}
+
+/// Adds `text` to the last span when it has the same style (one span per run of a
+/// sentence's keys instead of one per cell: a frame's cost grows with the spans).
+fn push_merged(spans: &mut Vec<Span<'static>>, text: String, style: ratatui::style::Style) {
+    match spans.last_mut() {
+        Some(last) if last.style == style => last.content.to_mut().push_str(&text),
+        _ => spans.push(Span::styled(text, style)),
+    }
 }
