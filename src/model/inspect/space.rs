@@ -48,9 +48,10 @@ pub fn pca2(rows: ArrayView2<f32>, previous: Option<&Array2<f32>>) -> Projection
                 break; // no variance left in this direction
             }
             next /= len;
-            let change = (&next - &v).mapv(f32::abs).sum();
+            // Converged when the direction stops moving (|1 − cos| below f32's reach).
+            let settled = (next.dot(&v) - 1.0).abs() < 1e-6;
             v = next;
-            if change < 1e-7 {
+            if settled {
                 break;
             }
         }
@@ -91,7 +92,20 @@ pub fn nearest_many(
             let dots = table.dot(&table.row(id));
             let mut order: Vec<(usize, f32)> =
                 dots.iter().enumerate().map(|(i, d)| (i, d / (norms[id] * norms[i]))).collect();
-            order.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            let by_cosine = |a: &(usize, f32), b: &(usize, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+            // Only the best few need sorting: partition them out first (k + 16 leaves room
+            // for the row itself and skipped pieces; if more are skipped, sort them all).
+            let room = (k + 16).min(order.len());
+            if room < order.len() {
+                order.select_nth_unstable_by(room, by_cosine);
+            }
+            let mut best = order[..room].to_vec();
+            best.sort_unstable_by(by_cosine);
+            let found: Vec<(usize, f32)> = best.into_iter().filter(|&(i, _)| i != id && !skip(i)).take(k).collect();
+            if found.len() == k.min(order.len().saturating_sub(1)) {
+                return found;
+            }
+            order.sort_unstable_by(by_cosine);
             order.into_iter().filter(|&(i, _)| i != id && !skip(i)).take(k).collect()
         })
         .collect()
