@@ -286,7 +286,8 @@ fn stage_9_reads_the_models_attention() {
     let (k, w) = top_keys(map, 2, 1)[0];
     let s = screen(&app, 120, 40);
     assert!(s.contains("Layer 1 of 2, head 2 of 4"), "{s}");
-    let expected = format!("2 dog (layer 1 head 2) attends most to: {k} {} {w:.2}", app.pair.encoded.tokens[k]);
+    let input = app.tok.token(app.pair.plan.input_ids[k]); // a masked key reads as [MASK]
+    let expected = format!("2 dog (layer 1 head 2) attends most to: {k} {input} {w:.2}");
     assert!(s.contains(&expected), "{expected:?} not in\n{s}");
     let cross = format!("{:.0}% of its attention goes across the boundary", 100.0 * across(map, &batch.segments, 2));
     assert!(s.contains(&cross), "{cross:?} not in\n{s}");

@@ -68,7 +68,7 @@ fn boundary(segments: &[u32]) -> usize {
 
 /// The full map: a header of key labels, then one row per query.
 fn heatmap(app: &App, map: ArrayView2<f32>, theme: Theme, width: usize) -> Vec<Line<'static>> {
-    let tokens = &app.pair.encoded.tokens;
+    let tokens = &input_tokens(app);
     let segments = &app.pair.encoded.segments;
     let t = tokens.len();
     let label_w = tokens.iter().map(|s| s.width()).max().unwrap_or(5).min(10) + 4;
@@ -110,7 +110,7 @@ fn heatmap(app: &App, map: ArrayView2<f32>, theme: Theme, width: usize) -> Vec<L
 
 /// The cursor token's strongest keys and how much of its attention crosses the boundary.
 fn focus(app: &App, map: ArrayView2<f32>, layer: usize, head: usize, theme: Theme, width: usize) -> Vec<Line<'static>> {
-    let tokens = &app.pair.encoded.tokens;
+    let tokens = &input_tokens(app);
     let q = app.cursor.min(tokens.len() - 1);
     let top: Vec<String> = top_keys(map, q, 5).into_iter().map(|(k, w)| format!("{k} {} {w:.2}", tokens[k])).collect();
     let cross = across(map, &app.pair.encoded.segments, q);
@@ -174,4 +174,10 @@ fn push_merged(spans: &mut Vec<Span<'static>>, text: String, style: ratatui::sty
         Some(last) if last.style == style => last.content.to_mut().push_str(&text),
         _ => spans.push(Span::styled(text, style)),
     }
+}
+
+/// The tokens the model reads: a masked position is `[MASK]` (or its random piece) here,
+/// which is what attends and is attended to.
+fn input_tokens(app: &App) -> Vec<String> {
+    app.pair.plan.input_ids.iter().map(|&id| app.tok.token(id)).collect()
 }
