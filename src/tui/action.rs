@@ -53,12 +53,28 @@ pub enum Action {
     NextHead,
     /// Stage 9: one head's map, or every head's as thumbnails.
     ToggleGrid,
+    /// `e`: write the screen to files (SVG, HTML, text) in the export folder.
+    Export,
+    /// Presenter mode, `b`: blank the screen (a pause for talking); any key brings it back.
+    Blank,
+    /// A demo: the next / previous step (`Space` or `→`, `←`).
+    DemoNext,
+    DemoPrev,
+    /// A demo: show or hide the speaker notes (`N`).
+    ToggleNotes,
 }
 
 /// What has the keys: the text field, an overlay, or the screen under them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
-    Screen,
+    /// The stage itself; `present` (presenter mode) and `demo` (a demo is playing) change
+    /// a few keys, see [`screen_key`].
+    Screen {
+        present: bool,
+        demo: bool,
+    },
+    /// Presenter mode's blank screen: any key brings the screen back.
+    Blanked,
     Editing,
     Help,
     LessonsMenu,
@@ -92,12 +108,27 @@ pub fn from_key(key: KeyEvent, mode: Mode) -> Option<Action> {
             KeyCode::Esc | KeyCode::Char('L') => Some(Action::MenuClose),
             _ => None,
         },
-        Mode::Screen => screen_key(key.code),
+        Mode::Blanked => Some(Action::Blank),
+        Mode::Screen { present, demo } => screen_key(key.code, present, demo),
     }
 }
 
-/// The keys of the screen itself, with no text field or overlay open.
-fn screen_key(code: KeyCode) -> Option<Action> {
+/// The keys of the screen itself, with no text field or overlay open. In presenter mode `b`
+/// blanks the screen (`B` edits sentence B instead); in a demo `Space`, `→` and `←` step
+/// through it, `p` pauses training and `N` shows the speaker notes.
+fn screen_key(code: KeyCode, present: bool, demo: bool) -> Option<Action> {
+    if present && code == KeyCode::Char('b') {
+        return Some(Action::Blank);
+    }
+    if demo {
+        match code {
+            KeyCode::Char(' ') | KeyCode::Right => return Some(Action::DemoNext),
+            KeyCode::Left => return Some(Action::DemoPrev),
+            KeyCode::Char('N') => return Some(Action::ToggleNotes),
+            KeyCode::Char('p') => return Some(Action::TogglePause),
+            _ => {}
+        }
+    }
     Some(match code {
         KeyCode::Char('q') => Action::Quit,
         KeyCode::Esc => Action::Escape,
@@ -127,7 +158,8 @@ fn screen_key(code: KeyCode) -> Option<Action> {
         KeyCode::Char('n') => Action::NewPair { is_next: true },
         KeyCode::Char('N') => Action::NewPair { is_next: false },
         KeyCode::Char('a') => Action::EditA,
-        KeyCode::Char('b') => Action::EditB,
+        KeyCode::Char('b') | KeyCode::Char('B') => Action::EditB,
+        KeyCode::Char('e') => Action::Export,
         KeyCode::Char(']') => Action::LessonNext,
         KeyCode::Char('[') => Action::LessonPrev,
         KeyCode::Char('A') => Action::LessonAnswer,
@@ -144,7 +176,7 @@ pub const KEY_HELP: &[(&str, &str)] = &[
     ("g", "stage 9: every layer × head at once"),
     ("↑ ↓ / k j", "move the token cursor (or scroll the focused detail pane)"),
     ("Tab", "switch focus between the token list and the detail pane"),
-    ("a / b", "edit sentence A / B (Enter applies, Esc cancels)"),
+    ("a / b", "edit sentence A / B (Enter applies, Esc cancels; B too)"),
     ("n / N", "draw a new pair from the corpus: IsNext / NotNext (SOP: InOrder / Swapped)"),
     ("x", "swap B between its real next sentence and a random one (SOP: swap A and B)"),
     ("o", "sentence objective: NSP (BERT) → SOP (ALBERT) → none (RoBERTa)"),
@@ -157,6 +189,7 @@ pub const KEY_HELP: &[(&str, &str)] = &[
     ("w", "loss weights: MLM + NSP → MLM only → NSP only"),
     ("R", "reset the weights to a fresh initialisation"),
     ("S", "save a checkpoint (HF layout) to ./checkpoint"),
+    ("e", "export this screen to ./bert-tutor-export/ (SVG, HTML, text)"),
     ("L", "lessons menu (↑↓ Enter); a lesson resumes where it stopped"),
     ("] / [", "next / previous lesson step"),
     ("A", "answer the step's quiz (type it, Enter)"),

@@ -1,7 +1,9 @@
 //! The TUI's state and the one place it changes: [`App::update`]. Rendering (`tui/ui.rs`)
 //! only reads it.
 
+pub mod demo;
 mod edit;
+mod export;
 pub mod inside;
 pub mod lesson;
 pub mod pair;
@@ -90,6 +92,16 @@ pub struct App {
     pub progress: crate::lesson::progress::Progress,
     /// Where progress is saved; None keeps it in memory (tests).
     pub progress_path: Option<PathBuf>,
+    /// Presenter mode (`--present`): big losses, less chrome, a high-contrast theme.
+    pub present: bool,
+    /// Presenter mode's blank screen (`b`).
+    pub blank: bool,
+    /// The demo being played (`bert-tutor demo`), if any.
+    pub demo: Option<demo::Player>,
+    /// Where `e` writes its files.
+    pub export_dir: PathBuf,
+    /// The size of the last frame drawn, which `e` exports at.
+    pub screen: ratatui::layout::Size,
     rng: StdRng,
     commands: Option<Sender<Command>>,
 }
@@ -138,6 +150,11 @@ impl App {
             lesson: None,
             progress: Default::default(),
             progress_path: None,
+            present: false,
+            blank: false,
+            demo: None,
+            export_dir: PathBuf::from("bert-tutor-export"),
+            screen: ratatui::layout::Size::new(120, 40),
             rng: StdRng::seed_from_u64(seed ^ 0x5eed),
             commands,
         }
@@ -165,10 +182,11 @@ impl App {
     /// What has the keys now, for [`crate::tui::action::from_key`].
     pub fn key_mode(&self) -> Mode {
         match (&self.editing, self.help, self.menu) {
+            _ if self.blank => Mode::Blanked,
             (Some(_), _, _) => Mode::Editing,
             (None, true, _) => Mode::Help,
             (None, false, Some(_)) => Mode::LessonsMenu,
-            (None, false, None) => Mode::Screen,
+            (None, false, None) => Mode::Screen { present: self.present, demo: self.demo.is_some() },
         }
     }
 
@@ -298,6 +316,11 @@ impl App {
             }
             Action::EditCancel => self.editing = None,
             Action::EditSubmit => self.submit_edit(),
+            Action::Export => self.export_screen(),
+            Action::Blank => self.blank = !self.blank,
+            Action::DemoNext => self.demo_next(),
+            Action::DemoPrev => self.demo_prev(),
+            Action::ToggleNotes => self.toggle_notes(),
         }
     }
 
