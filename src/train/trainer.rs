@@ -237,6 +237,12 @@ pub fn argmax_hits(logits: &ndarray::Array2<f32>, labels: &[u32]) -> usize {
         .count()
 }
 
+/// The thread count of runs that must repeat exactly (demos, headless exports): each thread
+/// sums the gradient of its share of the batch and the shares are then added, so the float
+/// rounding, and with it every later number, depends on how many shares there are. Pinning
+/// it makes a run independent of the machine's core count.
+pub const REPEATABLE_THREADS: usize = 2;
+
 /// One thread per core, at most 8.
 pub fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get()).min(8)
