@@ -5,7 +5,9 @@ pub mod bench;
 pub mod bench_ui;
 pub mod cli;
 pub mod compare;
+pub mod demo;
 pub mod eval;
+pub mod export;
 pub mod inspect;
 pub mod lesson;
 mod progress;
@@ -44,15 +46,17 @@ pub fn require_terminal() -> Result<()> {
 
 /// Runs what the command line asked for.
 pub fn run(cli: Cli) -> Result<()> {
-    let inputs = cli.inputs;
+    let (inputs, present) = (cli.inputs, cli.present);
     match cli.command {
-        None => tui::run(&inputs),
+        None => tui::run(&inputs, present),
         Some(Command::Inspect(args)) => inspect::run(&inputs, &args),
         Some(Command::Train(args)) => train::run(&inputs, &args),
         Some(Command::Eval(args)) => eval::run(&inputs, &args),
         Some(Command::Bench(args)) => bench::run(&args),
         Some(Command::Compare(args)) => compare::run(&inputs, &args),
-        Some(Command::Lesson(args)) => lesson::run(&inputs, &args),
+        Some(Command::Lesson(args)) => lesson::run(&inputs, &args, present),
+        Some(Command::Demo(args)) => demo::run(&inputs, &args, present),
+        Some(Command::Export(args)) => export::run(&inputs, &args, present),
         Some(Command::Vocab { action: VocabAction::Build { out, size } }) => {
             let text = match &inputs.corpus {
                 Some(p) => {

@@ -11,6 +11,9 @@
 //!
 //! - [`cmd`]: the command line (clap) and one file per subcommand;
 //! - [`tui`]: app state and `update`, keys to actions, the event loop, one pure view per stage;
+//! - [`export`]: a drawn screen as SVG, HTML or text, and the loss history as CSV and a plot
+//!   (a leaf: it knows only ratatui's `Buffer`);
+//! - [`demo`]: demo scripts for instructors, read and checked (the app plays them);
 //! - [`lesson`]: lesson files, their checker, the runner, saved progress, and the stage names
 //!   lessons and screen share;
 //! - [`train`]: AdamW and its schedule, the training loop, the trainer thread, linear probes;
@@ -20,6 +23,8 @@
 //! `tests/layout.rs` checks that no module imports one above it.
 
 pub mod cmd;
+pub mod demo;
+pub mod export;
 pub mod lesson;
 pub mod model;
 pub mod text;

@@ -5,6 +5,7 @@
 pub mod action;
 pub mod app;
 pub mod event;
+pub mod record;
 pub mod ui;
 
 use std::sync::Arc;
@@ -85,7 +86,11 @@ pub fn event_loop<B: Backend>(
     while !app.quit && deadline.is_none_or(|d| Instant::now() < d) {
         if key_pending || Instant::now() >= next_frame {
             let start = Instant::now();
-            terminal.draw(|f| f.render_widget(&*app, f.area())).map_err(|e| anyhow::anyhow!("cannot draw: {e}"))?;
+            let frame = |f: &mut ratatui::Frame| {
+                app.screen = f.area().as_size(); // what `e` exports at
+                f.render_widget(&*app, f.area());
+            };
+            terminal.draw(frame).map_err(|e| anyhow::anyhow!("cannot draw: {e}"))?;
             let end = Instant::now();
             if let Some(stats) = stats.as_deref_mut() {
                 stats.draws.push(end - start);

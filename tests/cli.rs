@@ -559,3 +559,92 @@ fn eval_head_errors_are_one_line() {
     assert!(line.contains("not trained") && line.contains("none"), "{line}");
     assert!(!grads.exists(), "nothing written on an error");
 }
+
+// ---------------------------------------------------------------- export
+
+/// Every file of a folder, by name.
+fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap())
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// The same flags give the same bytes: two runs of `export --all` after 20 training steps
+/// (over a second of training, so a measured speed would show if it leaked in) write
+/// identical files, one per stage plus the loss CSV and plot.
+#[test]
+fn export_all_twice_is_byte_identical() {
+    let dir = TempDir::new("export-twice");
+    let (one, two) = (dir.join("one"), dir.join("two"));
+    for out in [&one, &two] {
+        ok(&["export", "--all", "--steps", "20", "--seed", "3", "--out", out.to_str().unwrap()]);
+    }
+    let (a, b) = (files(&one), files(&two));
+    let names: Vec<&str> = a.iter().map(|f| f.0.as_str()).collect();
+    assert_eq!(names.len(), 13, "{names:?}");
+    assert!(names.contains(&"03-embeddings.svg") && names.contains(&"08-training-loss.csv"), "{names:?}");
+    for ((name, x), (_, y)) in a.iter().zip(&b) {
+        assert!(x == y, "{name} differs between two runs");
+    }
+    let training = String::from_utf8(a.iter().find(|f| f.0 == "08-training.svg").unwrap().1.clone()).unwrap();
+    assert!(training.contains("step 20") && !training.contains("steps/s"), "the headless figure shows no speed");
+}
+
+/// One stage to standard output or to a file; the format follows --format, else the file's
+/// extension; --mask fixes the masked positions.
+#[test]
+fn export_one_stage_in_each_format() {
+    let text = ok(&["export", "--stage", "masking", "--mask", "3,8", "--format", "txt"]);
+    assert!(text.contains("Model sees [CLS] my dog [MASK] cute [SEP] he likes [MASK] ##ing [SEP]"), "{text}");
+    assert_eq!(text.lines().count(), 40, "120x40 by default");
+    let small = ok(&["export", "--stage", "2", "--size", "80x24", "--format", "ansi"]);
+    assert!(small.contains("\x1b[0;36mdog") && small.lines().count() == 24, "{small}");
+    let dir = TempDir::new("export-one");
+    let page = dir.join("input.html");
+    ok(&["export", "--stage", "input", "--out", page.to_str().unwrap()]);
+    assert!(std::fs::read_to_string(&page).unwrap().starts_with("<!DOCTYPE html>"));
+}
+
+#[test]
+fn export_bad_input_is_one_error_line() {
+    assert!(fails(&["export", "--stage", "nope"]).contains("not a stage"));
+    assert!(fails(&["export", "--stage", "12"]).contains("not a stage"));
+    assert!(fails(&["export", "--stage", "2", "--size", "big"]).contains("columns x rows"));
+    assert!(fails(&["export", "--stage", "2", "--size", "40x10"]).contains("80x24"));
+    assert!(fails(&["export", "--stage", "2", "--format", "png"]).contains("not a format"));
+    assert!(fails(&["export", "--stage", "2", "--mask", "3,x"]).contains("--mask"));
+    assert!(fails(&["export", "--all"]).contains("--out"));
+    assert!(fails(&["export"]).contains("--stage"));
+    assert!(fails(&["export", "--stage", "2", "--mask", "0"]).contains("[CLS]"));
+}
+
+/// `train --csv`: the header and one row per evaluation, step 0 included.
+#[test]
+fn train_csv_has_a_row_per_evaluation() {
+    let dir = TempDir::new("train-csv");
+    let csv = dir.join("loss.csv");
+    let out = dir.join("ck");
+    ok(&[
+        "train",
+        "--steps",
+        "10",
+        "--eval-every",
+        "5",
+        "--out",
+        out.to_str().unwrap(),
+        "--csv",
+        csv.to_str().unwrap(),
+    ]);
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "step,train MLM,train NSP,total,held-out MLM loss,MLM top-1,NSP accuracy,learning rate");
+    let steps: Vec<&str> = lines[1..].iter().map(|l| l.split(',').next().unwrap()).collect();
+    assert_eq!(steps, ["0", "5", "10"]);
+    assert!(lines[1..].iter().all(|l| l.split(',').count() == 8), "{text}");
+}

@@ -1,11 +1,11 @@
 //! The folders show the data flow only if imports run one way. This reads every source file
 //! and fails on an import of a module above the file's own in the order of `src/lib.rs`
-//! (cmd, tui, lesson, train, model, text): the trainer knows no screen, the screen knows no
+//! (cmd, tui, export, demo, lesson, train, model, text): the trainer knows no screen, the screen knows no
 //! command line, and the text layer knows nothing of the model.
 
 use std::path::Path;
 
-const ORDER: [&str; 6] = ["cmd", "tui", "lesson", "train", "model", "text"];
+const ORDER: [&str; 8] = ["cmd", "tui", "export", "demo", "lesson", "train", "model", "text"];
 
 fn rank(module: &str) -> Option<usize> {
     ORDER.iter().position(|m| *m == module)

@@ -39,8 +39,10 @@ fn bert_tutor_args(command: &str) -> Option<Vec<String>> {
 #[test]
 fn every_readme_command_parses() {
     let mut checked = 0;
-    for (name, text) in
-        [("README.md", include_str!("../README.md")), ("lessons/README.md", include_str!("../lessons/README.md"))]
+    for (name, text) in [
+        ("README.md", include_str!("../README.md")), ("lessons/README.md", include_str!("../lessons/README.md")),
+        ("demos/README.md", include_str!("../demos/README.md")),
+    ]
     {
         for command in shell_commands(text) {
             let Some(args) = bert_tutor_args(&command) else { continue };

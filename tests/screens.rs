@@ -118,6 +118,17 @@ fn a_stage_under_the_lesson_pane_says_what_is_below() {
     assert!(s.contains("more lines ↓ (Esc hides the lesson pane)"), "{s}");
 }
 
+/// Presenter mode (`--present`): the stage in its frame, the labels over the big numbers
+/// and the bottom line, with and without the lesson pane.
+#[test]
+fn no_stage_cuts_a_word_in_presenter_mode() {
+    let mut app = app();
+    app.present = true;
+    check_every_stage(&mut app, "presenter mode");
+    app.open_lesson(5, 0);
+    check_every_stage(&mut app, "presenter mode, lesson 6 step 1");
+}
+
 #[test]
 fn a_long_pair_cuts_no_word_either() {
     let mut app = app();

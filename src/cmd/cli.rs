@@ -16,6 +16,10 @@ use crate::text::masking::Strategy;
 pub struct Cli {
     #[command(flatten)]
     pub inputs: Inputs,
+    /// Presenter mode, for a projector: the losses in big digits, the stage with less
+    /// chrome in high contrast, `b` to blank the screen.
+    #[arg(long, global = true)]
+    pub present: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -51,6 +55,11 @@ pub enum Command {
     Eval(EvalArgs),
     /// List the lessons, open one in the TUI, or check the lesson files.
     Lesson(LessonArgs),
+    /// Play a demo script step by step (Space/→ next, ← back), or check demo files.
+    Demo(DemoArgs),
+    /// Draw a stage as the TUI would (after N training steps) to SVG, HTML or text, with no
+    /// terminal; --all draws every stage and the loss curves.
+    Export(ExportArgs),
     /// Time full training steps on random batches of a given shape.
     Bench(BenchArgs),
     /// Train one model per sentence objective (none, NSP, SOP) and score each on all
@@ -107,6 +116,10 @@ pub struct TrainArgs {
     /// Where to save the checkpoint (also on Ctrl-C).
     #[arg(long, default_value = "checkpoint", value_name = "DIR")]
     pub out: PathBuf,
+    /// Also write the loss history here as CSV, one row per evaluation: step, train MLM,
+    /// train NSP, total, held-out MLM loss, MLM top-1, NSP accuracy, learning rate.
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
 }
 
 /// The shape of a fresh model (ignored with --model, whose config.json decides).
@@ -261,6 +274,50 @@ pub struct BenchArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// A demo file (TOML, see demos/README.md). Default: the bundled demos/bert-objective.toml.
+    pub file: Option<PathBuf>,
+    /// Check the demo file (or every bundled demo), reporting file:line; exits non-zero on
+    /// any problem.
+    #[arg(long)]
+    pub check: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The stage: its number (1-11) or name (pieces, input, embeddings, masking, mlm, nsp,
+    /// sum, training, attention, gradients, space).
+    #[arg(long)]
+    pub stage: Option<String>,
+    /// Every stage, each to NN-<name>.<ext> in the --out folder, with the loss history
+    /// (08-training-loss.csv) and its plot (08-training-loss.svg).
+    #[arg(long)]
+    pub all: bool,
+    /// Sentence A. Default: "my dog is cute".
+    #[arg(long)]
+    pub a: Option<String>,
+    /// Sentence B. Default: "he likes playing".
+    #[arg(long)]
+    pub b: Option<String>,
+    /// Training steps before drawing; the same flags give the same files.
+    #[arg(long, default_value_t = 0)]
+    pub steps: usize,
+    /// Mask exactly these positions, counting [CLS] as 0, e.g. 3,8. Default: the TUI's
+    /// first mask.
+    #[arg(long, value_name = "P1,P2,...")]
+    pub mask: Option<String>,
+    /// The screen's size, columns x rows.
+    #[arg(long, default_value = "120x40")]
+    pub size: String,
+    /// svg, html, txt or ansi. Default: from the --out file's extension, else svg.
+    #[arg(long)]
+    pub format: Option<String>,
+    /// The file to write (with --all, a folder). Default: standard output.
+    #[arg(long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

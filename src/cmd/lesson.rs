@@ -7,7 +7,8 @@ use crate::cmd::cli::{Inputs, LessonArgs};
 use crate::lesson::progress::Progress;
 use crate::lesson::{self, Lesson};
 
-pub fn run(inputs: &Inputs, args: &LessonArgs) -> Result<()> {
+/// `present`: open the lesson in presenter mode (`--present`).
+pub fn run(inputs: &Inputs, args: &LessonArgs, present: bool) -> Result<()> {
     let lessons = match &args.dir {
         Some(dir) => lesson::load_dir(dir)?,
         None => lesson::load_bundled()?,
@@ -41,6 +42,7 @@ pub fn run(inputs: &Inputs, args: &LessonArgs) -> Result<()> {
             let index = find(&lessons, which)?;
             super::require_terminal()?;
             let mut app = super::tui::build(inputs)?;
+            app.present = present;
             // The lessons first: saved progress is checked against their versions.
             app.lessons = lessons;
             super::tui::attach_progress(&mut app);

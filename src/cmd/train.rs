@@ -9,6 +9,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 
 use crate::cmd::cli::{Inputs, TrainArgs};
+use crate::export::loss::{self, LossRow, TrainMeans};
 use crate::model::checkpoint;
 use crate::text::data::PairConfig;
 use crate::text::masking::Masker;
@@ -82,6 +83,7 @@ pub fn run(inputs: &Inputs, args: &TrainArgs) -> Result<()> {
             format!("{head} acc")
         );
     }
+    let mut history = vec![loss_row(0, None, &e)];
     let mut bar = super::progress::Progress::new(args.steps);
     let start = Instant::now();
     let mut window: Vec<StepStats> = Vec::new();
@@ -102,6 +104,7 @@ pub fn run(inputs: &Inputs, args: &TrainArgs) -> Result<()> {
                 window.iter().map(|s| s.nsp_loss).sum::<f32>() / n,
             );
             let e = trainer.evaluate();
+            history.push(loss_row(trainer.step, Some(means(&window)), &e));
             let line = if args.json {
                 json_line(trainer.step, secs, Some(train), &e).to_string()
             } else {
@@ -112,6 +115,9 @@ pub fn run(inputs: &Inputs, args: &TrainArgs) -> Result<()> {
         }
     };
     drop(bar);
+    if let Some(path) = &args.csv {
+        std::fs::write(path, loss::csv(&history)).with_context(|| format!("cannot write {}", path.display()))?;
+    }
     let why = if stop.load(Ordering::SeqCst) { "interrupted; " } else { "" };
     checkpoint::save(&args.out, &trainer.cfg, &trainer.params, Some(&tok))?;
     match result {
@@ -125,6 +131,24 @@ pub fn run(inputs: &Inputs, args: &TrainArgs) -> Result<()> {
             args.out.display()
         ))),
     }
+}
+
+/// The training losses of `window` (the steps since the last evaluation), averaged, and the
+/// learning rate of its last step.
+fn means(window: &[StepStats]) -> TrainMeans {
+    let n = window.len().max(1) as f32;
+    let mean = |f: fn(&StepStats) -> f32| window.iter().map(f).sum::<f32>() / n;
+    TrainMeans {
+        mlm: mean(|s| s.mlm_loss),
+        nsp: mean(|s| s.nsp_loss),
+        total: mean(|s| s.total_loss),
+        lr: window.last().map_or(0.0, |s| s.lr),
+    }
+}
+
+/// One row of `--csv`.
+fn loss_row(step: usize, train: Option<TrainMeans>, e: &EvalStats) -> LossRow {
+    LossRow { step, train, heldout_mlm_loss: e.mlm_loss, mlm_top1: e.mlm_accuracy, nsp_accuracy: e.nsp_accuracy }
 }
 
 fn report_line(step: usize, secs: f32, (mlm, nsp): (f32, f32), e: &EvalStats) -> String {

@@ -1,4 +1,5 @@
-//! `bert-tutor` with no subcommand: the TUI on the default pair, training from start-up.
+//! `bert-tutor` with no subcommand: the TUI on the default pair, training from start-up
+//! (in presenter mode with `--present`).
 
 use anyhow::Result;
 
@@ -6,11 +7,13 @@ use crate::cmd::cli::Inputs;
 use crate::lesson::progress::Progress;
 use crate::tui::app::{App, Message};
 
-pub fn run(inputs: &Inputs) -> Result<()> {
+pub fn run(inputs: &Inputs, present: bool) -> Result<()> {
     super::require_terminal()?;
     let mut app = build(inputs)?;
+    app.present = present;
     let noted = attach_progress(&mut app);
-    if !noted && let Some(text) = welcome(&app) {
+    // The welcome line is for a learner, not for a room watching a presenter.
+    if !noted && let Some(text) = welcome(&app).filter(|_| !present) {
         app.message = Some(Message { text, error: false });
     }
     launch(app, inputs.seed)

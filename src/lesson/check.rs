@@ -137,7 +137,7 @@ pub fn load(sources: Vec<(String, String)>) -> Result<Vec<Lesson>> {
     Ok(lessons)
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
+pub(crate) fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].bytes().filter(|&b| b == b'\n').count() + 1
 }
 
@@ -227,26 +227,32 @@ fn highlight(h: RawHighlight) -> Result<Highlight, String> {
             "highlight token {t} is outside the pair's positions 0 to {}",
             default_pair_len().saturating_sub(1)
         )),
-        (None, Some(r), None) => Ok(Highlight::Row(match r {
-            "token" => Row::Token,
-            "segment" => Row::Segment,
-            "position" => Row::Position,
-            "sum" => Row::Sum,
-            "layernorm" => Row::LayerNorm,
-            other => {
-                return Err(format!(
-                    "highlight row \"{other}\" is not one of token, segment, position, sum, layernorm"
-                ));
-            }
-        })),
-        (None, None, Some(h)) => Ok(Highlight::Head(match h {
-            "mlm" => Head::Mlm,
-            "nsp" => Head::Nsp,
-            "total" => Head::Total,
-            other => return Err(format!("highlight head \"{other}\" is not one of mlm, nsp, total")),
-        })),
+        (None, Some(r), None) => row_named(r).map(Highlight::Row),
+        (None, None, Some(h)) => head_named(h).map(Highlight::Head),
         _ => Err("a highlight names exactly one of token, row or head".into()),
     }
+}
+
+/// An embedding row by its name in lesson and demo files.
+pub(crate) fn row_named(r: &str) -> Result<Row, String> {
+    Ok(match r {
+        "token" => Row::Token,
+        "segment" => Row::Segment,
+        "position" => Row::Position,
+        "sum" => Row::Sum,
+        "layernorm" => Row::LayerNorm,
+        other => return Err(format!("highlight row \"{other}\" is not one of token, segment, position, sum, layernorm")),
+    })
+}
+
+/// A loss head by its name in lesson and demo files.
+pub(crate) fn head_named(h: &str) -> Result<Head, String> {
+    Ok(match h {
+        "mlm" => Head::Mlm,
+        "nsp" => Head::Nsp,
+        "total" => Head::Total,
+        other => return Err(format!("highlight head \"{other}\" is not one of mlm, nsp, total")),
+    })
 }
 
 fn task(a: RawAction) -> Result<Task, String> {

@@ -180,6 +180,43 @@ impl Trainer {
         self.step = 0;
     }
 
+    /// Everything a later step depends on: weights, optimizer moments, step, the pair
+    /// stream's position and the random state, and the settings. Restoring it makes the
+    /// following steps repeat exactly (a demo going back).
+    ///
+    /// rand 0.10's `StdRng` cannot be copied, so the random state is kept as a seed: the
+    /// generator draws one and starts again from it. Taking a state therefore changes the
+    /// random numbers that follow, the same way every time, as a demo takes its states at
+    /// the same points every time.
+    pub fn state(&mut self) -> TrainerState {
+        let rng_seed: u64 = self.rng.random();
+        self.rng = StdRng::seed_from_u64(rng_seed);
+        TrainerState {
+            params: self.params.clone(),
+            opt: self.learner.opt.clone(),
+            step: self.step,
+            last_good: self.last_good.clone(),
+            stream: self.stream.clone(),
+            rng_seed,
+            tcfg: self.tcfg,
+        }
+    }
+
+    /// Puts back a [`Trainer::state`]. The held-out set is not part of it: it depends only
+    /// on the corpus and the sentence task, so it is rebuilt only if the task changed since.
+    pub fn set_state(&mut self, s: &TrainerState) {
+        if s.tcfg.pair.task != self.tcfg.pair.task {
+            self.eval = pair_data(&self.corpus, s.tcfg.pair, &self.masker).1;
+        }
+        self.params = s.params.clone();
+        self.learner.opt = s.opt.clone();
+        self.step = s.step;
+        self.last_good = s.last_good.clone();
+        self.stream = s.stream.clone();
+        self.rng = StdRng::seed_from_u64(s.rng_seed);
+        self.tcfg = s.tcfg;
+    }
+
     /// How many held-out pairs `evaluate` scores.
     pub fn held_out_pairs(&self) -> usize {
         self.eval.iter().map(|b| b.batch).sum()
@@ -246,6 +283,18 @@ pub const REPEATABLE_THREADS: usize = 2;
 /// One thread per core, at most 8.
 pub fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get()).min(8)
+}
+
+/// A copy of a [`Trainer`]'s evolving state; see [`Trainer::state`].
+#[derive(Debug, Clone)]
+pub struct TrainerState {
+    params: Params,
+    opt: AdamW,
+    step: usize,
+    last_good: (usize, Params),
+    stream: Stream,
+    rng_seed: u64,
+    tcfg: TrainConfig,
 }
 
 /// The model side of a training step: gradient buffers (one per thread) and AdamW.

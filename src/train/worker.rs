@@ -15,7 +15,7 @@ use rand::rngs::StdRng;
 use crate::model::{LossWeights, Params, checkpoint};
 use crate::text::corpus::SentenceTask;
 use crate::text::tokenize::BertTokenizer;
-use crate::train::{EvalStats, StepStats, Trainer};
+use crate::train::{EvalStats, StepStats, Trainer, TrainerState};
 
 /// What the UI asks of the trainer.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,6 +31,21 @@ pub enum Command {
     SetTask(SentenceTask),
     /// Fresh initial weights from this seed, step 0.
     Reset(u64),
+    /// Set the peak learning rate.
+    SetPeakLr(f32),
+    /// Train exactly `steps` steps (Pause and Resume hold and continue them; `paused` waits
+    /// for a Resume before the first), then pause, keep the state as `mark` and report
+    /// [`TrainEvent::Marked`]. A demo step's training.
+    Train {
+        steps: usize,
+        mark: usize,
+        paused: bool,
+    },
+    /// Keep the state as `mark` now and report [`TrainEvent::Marked`].
+    Mark(usize),
+    /// Go back to the state kept as `mark` (dropping later marks and any training under
+    /// way), pause, and report [`TrainEvent::Restored`] after its snapshot.
+    Restore(usize),
     Save(PathBuf),
     /// Fault injection: makes the trainer thread panic, so tests and the soak script can
     /// check that the screen survives it.
@@ -66,6 +81,10 @@ pub enum TrainEvent {
     Failed(String),
     /// The trainer thread panicked and is gone; the message is the panic's.
     Crashed(String),
+    /// The state is kept as this mark: everything it trained has been reported.
+    Marked(usize),
+    /// Back at this mark; the snapshot before this report holds its weights.
+    Restored(usize),
 }
 
 /// How often snapshots and held-out evaluations go out.
@@ -86,7 +105,7 @@ pub fn spawn<E: From<TrainEvent> + Send + 'static>(
     let report = events.clone();
     let body = move || {
         yield_to_the_screen();
-        let mut w = Worker { running, last_snapshot: Instant::now() - SNAPSHOT_EVERY };
+        let mut w = Worker { running, last_snapshot: Instant::now() - SNAPSHOT_EVERY, budget: None, marks: Vec::new() };
         let send = |e: TrainEvent| events.send(E::from(e)).is_ok();
         if !send(TrainEvent::Status { running, peak_lr: trainer.tcfg.schedule.peak }) {
             return;
@@ -148,6 +167,10 @@ pub const THREAD_NAME: &str = "trainer";
 struct Worker {
     running: bool,
     last_snapshot: Instant,
+    /// A [`Command::Train`] under way: (steps left, its mark).
+    budget: Option<(usize, usize)>,
+    /// States kept by [`Command::Mark`] and [`Command::Train`], by mark.
+    marks: Vec<(usize, TrainerState)>,
 }
 
 impl Worker {
@@ -198,6 +221,37 @@ impl Worker {
                 };
                 self.running
             }
+            Command::SetPeakLr(lr) => {
+                t.tcfg.schedule.peak = lr.clamp(1e-6, 1.0);
+                send(TrainEvent::Status { running: self.running, peak_lr: t.tcfg.schedule.peak });
+                self.running
+            }
+            Command::Train { steps: 0, mark, .. } => {
+                self.keep(t, mark, send);
+                self.running
+            }
+            Command::Train { steps, mark, paused } => {
+                self.budget = Some((steps, mark));
+                self.running = !paused;
+                send(TrainEvent::Status { running: self.running, peak_lr: t.tcfg.schedule.peak });
+                self.running
+            }
+            Command::Mark(mark) => {
+                self.keep(t, mark, send);
+                self.running
+            }
+            Command::Restore(mark) => {
+                if let Some(i) = self.marks.iter().position(|(m, _)| *m == mark) {
+                    t.set_state(&self.marks[i].1);
+                    self.marks.truncate(i + 1);
+                }
+                self.budget = None;
+                self.running = false;
+                send(TrainEvent::Status { running: false, peak_lr: t.tcfg.schedule.peak });
+                self.snapshot(t, send);
+                send(TrainEvent::Restored(mark));
+                false
+            }
             Command::Crash => panic!("fault injected by Command::Crash"),
             Command::Stop => false,
         }
@@ -226,10 +280,28 @@ impl Worker {
         if t.step.is_multiple_of(EVAL_EVERY_STEPS) {
             send(TrainEvent::Eval { step: t.step, stats: t.evaluate() });
         }
+        if let Some((left, mark)) = self.budget {
+            if left > 1 {
+                self.budget = Some((left - 1, mark));
+            } else {
+                self.budget = None;
+                self.running = false;
+                return send(TrainEvent::Status { running: false, peak_lr: t.tcfg.schedule.peak })
+                    && self.snapshot(t, send)
+                    && self.keep(t, mark, send);
+            }
+        }
         if !self.running || self.last_snapshot.elapsed() >= SNAPSHOT_EVERY {
             return self.snapshot(t, send);
         }
         true
+    }
+
+    /// Keeps the state as `mark`, replacing an older one of that mark, and says so.
+    fn keep(&mut self, t: &mut Trainer, mark: usize, send: &impl Fn(TrainEvent) -> bool) -> bool {
+        self.marks.retain(|(m, _)| *m != mark);
+        self.marks.push((mark, t.state()));
+        send(TrainEvent::Marked(mark))
     }
 
     fn snapshot(&mut self, t: &Trainer, send: &impl Fn(TrainEvent) -> bool) -> bool {

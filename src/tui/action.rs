@@ -177,6 +177,7 @@ pub const KEY_HELP: &[(&str, &str)] = &[
     ("↑ ↓ / k j", "move the token cursor (or scroll the focused detail pane)"),
     ("Tab", "switch focus between the token list and the detail pane"),
     ("a / b", "edit sentence A / B (Enter applies, Esc cancels; B too)"),
+    ("b", "presenter mode (--present): blank the screen; any key returns"),
     ("n / N", "draw a new pair from the corpus: IsNext / NotNext (SOP: InOrder / Swapped)"),
     ("x", "swap B between its real next sentence and a random one (SOP: swap A and B)"),
     ("o", "sentence objective: NSP (BERT) → SOP (ALBERT) → none (RoBERTa)"),
@@ -193,6 +194,8 @@ pub const KEY_HELP: &[(&str, &str)] = &[
     ("L", "lessons menu (↑↓ Enter); a lesson resumes where it stopped"),
     ("] / [", "next / previous lesson step"),
     ("A", "answer the step's quiz (type it, Enter)"),
+    ("Space / → / ←", "in a demo (bert-tutor demo): next step / next step / previous step"),
+    ("p / N", "in a demo: pause or resume the step's training / speaker notes"),
     ("?", "this help (any key closes it)"),
     ("q / Esc", "quit (Esc first hides the lesson pane; L brings it back)"),
 ];

@@ -161,8 +161,10 @@ impl App {
     }
 
     /// Connects the trainer thread's command channel.
+    /// A demo waiting for the trainer starts its first step.
     pub fn set_commands(&mut self, tx: Sender<Command>) {
         self.commands = Some(tx);
+        self.begin_demo();
     }
 
     fn send(&mut self, c: Command) {
@@ -211,6 +213,9 @@ impl App {
             Action::Up => self.cursor = (self.cursor + n - 1) % n,
             Action::Down => self.cursor = (self.cursor + 1) % n,
             Action::FocusNext => self.focus = if self.focus == Focus::Tokens { Focus::Detail } else { Focus::Tokens },
+            Action::TogglePause if self.demo.as_ref().is_some_and(|p| p.settled()) => self.info(
+                "this step has done its training: → goes on (free training would change the numbers the next steps show)",
+            ),
             Action::TogglePause => {
                 let c = if self.training.running { Command::Pause } else { Command::Resume };
                 self.send(c);
@@ -335,6 +340,14 @@ impl App {
 
     /// A report from the trainer thread.
     pub fn on_train(&mut self, e: TrainEvent) {
+        // Going back in a demo: what the abandoned training still reports is dropped.
+        if self.demo_drops_reports() {
+            match e {
+                TrainEvent::Restored(mark) => self.demo_restored(mark),
+                TrainEvent::Failed(_) | TrainEvent::Crashed(_) => {}
+                _ => return,
+            }
+        }
         // After a reset, reports still in flight from the old weights are dropped until
         // the trainer's step-0 snapshot of the new ones arrives.
         if self.training.awaiting_reset {
@@ -364,6 +377,8 @@ impl App {
                 self.training.running = false;
                 self.error(why);
             }
+            TrainEvent::Marked(mark) => self.demo_marked(mark),
+            TrainEvent::Restored(mark) => self.demo_restored(mark),
             TrainEvent::Crashed(why) => {
                 self.training.running = false;
                 self.training.crashed = true;

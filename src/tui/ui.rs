@@ -1,8 +1,10 @@
 //! Drawing the app: pure functions of `&App` into a buffer, one file per stage.
 //! Layout: title bar, stage tabs, the stage (and a live-loss pane when wide), a message
-//! or text field line, and the keys that apply now.
+//! or text field line, and the keys that apply now. Presenter mode (`--present`) has a
+//! layout of its own, in `present`.
 
 mod attention;
+mod demo;
 mod embeddings;
 pub mod fit;
 mod gradients;
@@ -13,6 +15,7 @@ mod lessons_menu;
 mod mlm;
 mod nsp;
 mod pieces;
+pub mod present;
 mod side;
 mod space;
 mod sum;
@@ -41,7 +44,11 @@ impl Widget for &App {
             too_small(area, buf);
             return;
         }
-        let theme = Theme { color: self.color };
+        if self.present {
+            present::Presenter::of(self).render(area, buf);
+            return;
+        }
+        let theme = Theme::for_app(self);
         let note_text = note_lines(self, theme, area.width);
         let [title, tabs, body, note, keys] = Layout::vertical([
             Constraint::Length(1),
@@ -53,17 +60,8 @@ impl Widget for &App {
         .areas(area);
         title_bar(self, theme, title.width).render(title, buf);
         stage_tabs(self, theme, tabs.width).render(tabs, buf);
-        let body = match &self.lesson {
-            Some(run) if run.visible => {
-                // The pane takes what its text needs, up to half the height, so the stage it
-                // talks about stays readable; what does not fit scrolls (Tab, then ↑↓).
-                let h = lesson::height(self, theme, body.width).clamp(6, (body.height / 2).max(6));
-                let [top, pane] = Layout::vertical([Constraint::Fill(1), Constraint::Length(h)]).areas(body);
-                lesson::render(self, theme, pane, buf);
-                top
-            }
-            _ => body,
-        };
+        let body = lesson_pane(self, theme, body, buf);
+        let body = demo_pane(self, theme, body, buf);
         let main = if area.width >= SIDE_FROM {
             let [main, side_area] = Layout::horizontal([Constraint::Fill(1), Constraint::Length(32)]).areas(body);
             side::render(self, theme, side_area, buf);
@@ -77,19 +75,7 @@ impl Widget for &App {
         );
         let inner = block.inner(main);
         block.render(main, buf);
-        match self.stage {
-            Stage::Pieces => pieces::render(self, theme, inner, buf),
-            Stage::Input => tokens::render_input(self, theme, inner, buf),
-            Stage::Embeddings => embeddings::render(self, theme, inner, buf),
-            Stage::Masking => tokens::render_masking(self, theme, inner, buf),
-            Stage::Mlm => mlm::render(self, theme, inner, buf),
-            Stage::Nsp => nsp::render(self, theme, inner, buf),
-            Stage::Sum => sum::render(self, theme, inner, buf),
-            Stage::Training => training::render(self, theme, inner, buf),
-            Stage::Attention => attention::render(self, theme, inner, buf),
-            Stage::GradFlow => gradients::render(self, theme, inner, buf),
-            Stage::Space => space::render(self, theme, inner, buf),
-        }
+        stage(self, theme, inner, buf);
         Paragraph::new(note_text).render(note, buf);
         keys_line(self, theme, keys.width).render(keys, buf);
         if self.help {
@@ -98,6 +84,50 @@ impl Widget for &App {
         if let Some(selected) = self.menu {
             lessons_menu::render(self, selected, theme, area, buf);
         }
+    }
+}
+
+/// The lesson pane at the bottom of `body` when a lesson is showing; returns the rest.
+fn lesson_pane(app: &App, theme: Theme, body: Rect, buf: &mut Buffer) -> Rect {
+    match &app.lesson {
+        Some(run) if run.visible => {
+            // The pane takes what its text needs, up to half the height, so the stage it
+            // talks about stays readable; what does not fit scrolls (Tab, then ↑↓).
+            let h = lesson::height(app, theme, body.width).clamp(6, (body.height / 2).max(6));
+            let [top, pane] = Layout::vertical([Constraint::Fill(1), Constraint::Length(h)]).areas(body);
+            lesson::render(app, theme, pane, buf);
+            top
+        }
+        _ => body,
+    }
+}
+
+/// The demo pane at the bottom of `body` while a demo plays; returns the rest. It takes
+/// what its text needs, up to half the height.
+fn demo_pane(app: &App, theme: Theme, body: Rect, buf: &mut Buffer) -> Rect {
+    let h = demo::height(app, theme, body.width).min(body.height / 2);
+    if h == 0 {
+        return body;
+    }
+    let [top, pane] = Layout::vertical([Constraint::Fill(1), Constraint::Length(h)]).areas(body);
+    demo::render(app, theme, pane, buf);
+    top
+}
+
+/// The stage on screen, drawn into `area` (inside its frame).
+fn stage(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
+    match app.stage {
+        Stage::Pieces => pieces::render(app, theme, area, buf),
+        Stage::Input => tokens::render_input(app, theme, area, buf),
+        Stage::Embeddings => embeddings::render(app, theme, area, buf),
+        Stage::Masking => tokens::render_masking(app, theme, area, buf),
+        Stage::Mlm => mlm::render(app, theme, area, buf),
+        Stage::Nsp => nsp::render(app, theme, area, buf),
+        Stage::Sum => sum::render(app, theme, area, buf),
+        Stage::Training => training::render(app, theme, area, buf),
+        Stage::Attention => attention::render(app, theme, area, buf),
+        Stage::GradFlow => gradients::render(app, theme, area, buf),
+        Stage::Space => space::render(app, theme, area, buf),
     }
 }
 
@@ -260,18 +290,25 @@ fn keys_line(app: &App, theme: Theme, width: u16) -> Line<'static> {
     };
     let stage_keys = if app.lesson.as_ref().is_some_and(|r| r.visible) {
         "] next  [ back  A answer  L lessons  Esc hide"
+    } else if app.demo.is_some() {
+        "Space/→ next  ← back  p pause  N notes  e export"
     } else {
         stage_keys
     };
-    fit_keys(stage_keys, app.focus == Focus::Detail, width, theme)
+    fit_keys(stage_keys, app.focus == Focus::Detail, app.demo.is_some(), width, theme)
 }
 
 /// The key line at `width`: this stage's keys, then the global ones. What does not fit goes
 /// in a fixed order, least needed first (the arrows, which the tabs and the help show too),
 /// so "? help" and "q quit" stay to the last; then this stage's keys lose their last groups.
-fn fit_keys(stage_keys: &str, detail: bool, width: u16, theme: Theme) -> Line<'static> {
+/// In a demo, ← → and Space step through it, so the global list leaves them out.
+fn fit_keys(stage_keys: &str, detail: bool, demo: bool, width: u16, theme: Theme) -> Line<'static> {
     use unicode_width::UnicodeWidthStr;
-    let mut global = vec!["←→ stage", "↑↓ token", "Space pause", "? help", "q quit"];
+    let mut global = if demo {
+        vec!["1…0 stage", "↑↓ token", "? help", "q quit"]
+    } else {
+        vec!["←→ stage", "↑↓ token", "Space pause", "? help", "q quit"]
+    };
     if detail {
         global.push("[detail pane]");
     }
@@ -282,7 +319,7 @@ fn fit_keys(stage_keys: &str, detail: bool, width: u16, theme: Theme) -> Line<'s
         let (l, g) = text(local, global);
         l.width() + g.width() < width as usize
     };
-    for drop in ["[detail pane]", "↑↓ token", "←→ stage", "Space pause"] {
+    for drop in ["[detail pane]", "↑↓ token", "←→ stage", "1…0 stage", "Space pause"] {
         if fits(&local, &global) {
             break;
         }

@@ -119,9 +119,9 @@ impl App {
         self.save_progress();
     }
 
-    /// What the open lesson step points at, if anything.
+    /// What the open lesson step, or else the demo step on screen, points at, if anything.
     pub fn highlight(&self) -> Option<Highlight> {
-        self.lesson.as_ref().filter(|r| r.visible).and_then(|r| r.current().highlight)
+        self.lesson.as_ref().filter(|r| r.visible).and_then(|r| r.current().highlight).or_else(|| self.demo_highlight())
     }
 
     /// `]`: on to the next step once its task and quiz are done.

@@ -3,6 +3,7 @@
 
 use std::time::Instant;
 
+use crate::export::loss::TrainMeans;
 use crate::lesson::stage::Heads;
 use crate::text::corpus::SentenceTask;
 use crate::train::{EvalStats, StepStats};
@@ -24,12 +25,44 @@ pub const MEMORISING_MARGIN: f32 = 0.05;
 
 /// One held-out evaluation: its step, the sentence task whose held-out pairs it scored
 /// (switching the task builds a new held-out set, so scores of two tasks do not compare),
-/// and the scores.
+/// the scores, and the training losses since the evaluation before it (their mean, and
+/// the learning rate of the last step; None when no step came between), for the export.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct HeldOut {
     pub step: usize,
     pub task: SentenceTask,
     pub stats: EvalStats,
+    pub train: Option<TrainMeans>,
+}
+
+/// Training losses summed since the last evaluation.
+#[derive(Debug, Clone, Copy, Default)]
+struct Window {
+    steps: usize,
+    mlm: f64,
+    nsp: f64,
+    total: f64,
+    lr: f32,
+}
+
+impl Window {
+    fn add(&mut self, s: &StepStats) {
+        self.steps += 1;
+        self.mlm += f64::from(s.mlm_loss);
+        self.nsp += f64::from(s.nsp_loss);
+        self.total += f64::from(s.total_loss);
+        self.lr = s.lr;
+    }
+
+    fn mean(&self) -> Option<TrainMeans> {
+        let n = self.steps as f64;
+        (self.steps > 0).then(|| TrainMeans {
+            mlm: (self.mlm / n) as f32,
+            nsp: (self.nsp / n) as f32,
+            total: (self.total / n) as f32,
+            lr: self.lr,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -46,8 +79,11 @@ pub struct Training {
     /// This pair's losses, each time a snapshot arrives.
     pub pair_curve: Vec<Point>,
     bucket: Vec<StepStats>,
+    since_eval: Window,
     rate_mark: Option<(Instant, usize)>,
-    pub steps_per_sec: f32,
+    /// Training speed, measured over a second or more of steps; None until then (and in a
+    /// headless export, whose figures must not depend on the machine's speed).
+    pub steps_per_sec: Option<f32>,
     /// A reset was asked for and the trainer has not confirmed it yet.
     pub awaiting_reset: bool,
     /// The trainer thread panicked: nothing trains until bert-tutor restarts.
@@ -58,6 +94,7 @@ impl Training {
     pub fn on_step(&mut self, s: StepStats) {
         self.step = s.step;
         self.last = Some(s);
+        self.since_eval.add(&s);
         self.bucket.push(s);
         if self.bucket.len() >= BUCKET {
             let n = self.bucket.len() as f64;
@@ -70,11 +107,15 @@ impl Training {
     }
 
     /// A held-out evaluation. A second one at the same step of the same task (the trainer
-    /// evaluates again after a task switch or a reset) replaces the first.
+    /// evaluates again after a task switch or a reset) replaces the first, keeping the
+    /// training losses that led to it.
     pub fn on_eval(&mut self, step: usize, task: SentenceTask, stats: EvalStats) {
-        let e = HeldOut { step, task, stats };
+        let train = std::mem::take(&mut self.since_eval).mean();
+        let e = HeldOut { step, task, stats, train };
         match self.held_out.last_mut() {
-            Some(last) if last.step == step && last.task == task => *last = e,
+            Some(last) if last.step == step && last.task == task => {
+                *last = HeldOut { train: train.or(last.train), ..e }
+            }
             _ => self.held_out.push(e),
         }
         if self.held_out.len() > MAX_HELD_OUT {
@@ -96,7 +137,7 @@ impl Training {
         let now = Instant::now();
         match self.rate_mark {
             Some((t, s)) if now.duration_since(t).as_secs_f32() >= 1.0 => {
-                self.steps_per_sec = step.saturating_sub(s) as f32 / now.duration_since(t).as_secs_f32();
+                self.steps_per_sec = Some(step.saturating_sub(s) as f32 / now.duration_since(t).as_secs_f32());
                 self.rate_mark = Some((now, step));
             }
             Some(_) => {}
@@ -119,6 +160,7 @@ impl Training {
         self.batch_curve.clear();
         self.pair_curve.clear();
         self.bucket.clear();
+        self.since_eval = Window::default();
         self.rate_mark = None;
     }
 }
@@ -192,6 +234,7 @@ mod tests {
                 step: 250 * i,
                 task: SentenceTask::Nsp,
                 stats: EvalStats { mlm_loss, ..Default::default() },
+                train: None,
             })
             .collect()
     }

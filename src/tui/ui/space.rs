@@ -96,7 +96,8 @@ fn draw_map(app: &App, view: &SpaceView, theme: Theme, area: Rect, buf: &mut Buf
         .y_bounds([0.0, (h - 1) as f64])
         .paint(|ctx| {
             let (ox, oy) = (origin.0 as f64, (h - 1 - origin.1) as f64);
-            let axis = if theme.color { Color::DarkGray } else { Color::Reset };
+            // Dark grey, or the plain text colour under NO_COLOR and in high contrast.
+            let axis = theme.fg(Color::DarkGray).fg.unwrap_or(Color::Reset);
             ctx.draw(&Segment { x1: 0.0, y1: oy, x2: (w - 1) as f64, y2: oy, color: axis });
             ctx.draw(&Segment { x1: ox, y1: 0.0, x2: ox, y2: (h - 1) as f64, color: axis });
             ctx.layer();

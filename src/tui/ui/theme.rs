@@ -1,5 +1,7 @@
 //! Colours with meaning, from the 16 ANSI colours only (so a 16-colour terminal shows
-//! them), and none at all under NO_COLOR, where modifiers carry the emphasis.
+//! them), and none at all under NO_COLOR, where modifiers carry the emphasis. Presenter
+//! mode uses a high-contrast variant for projectors: no dark grey or dim text, the dark
+//! blue and magenta swapped for their light forms, the selection in bold.
 
 use ratatui::style::{Color, Modifier, Style};
 
@@ -19,11 +21,26 @@ pub const NEGATIVE: Color = Color::Blue;
 #[derive(Debug, Clone, Copy)]
 pub struct Theme {
     pub color: bool,
+    /// Presenter mode's high contrast, for a projector (see [`Theme::fg`] and [`Theme::dim`]).
+    pub contrast: bool,
 }
 
 impl Theme {
+    /// The app's theme: colour unless NO_COLOR, high contrast in presenter mode.
+    pub fn for_app(app: &crate::tui::app::App) -> Self {
+        Self { color: app.color, contrast: app.present }
+    }
+
+    /// Text in colour `c`. In high contrast, the colours a projector washes out give way:
+    /// dark grey to the terminal's own text colour, blue and magenta to their light forms
+    /// (stage 8's held-out marks then share their curve's colour, told apart by ◆ ◇).
     pub fn fg(self, c: Color) -> Style {
-        if self.color { Style::new().fg(c) } else { Style::new() }
+        match (self.color, self.contrast, c) {
+            (false, _, _) | (true, true, Color::DarkGray) => Style::new(),
+            (true, true, Color::Blue) => Style::new().fg(Color::LightBlue),
+            (true, true, Color::Magenta) => Style::new().fg(Color::LightMagenta),
+            _ => Style::new().fg(c),
+        }
     }
 
     pub fn bold(self, c: Color) -> Style {
@@ -32,11 +49,18 @@ impl Theme {
 
     /// The token under the cursor, or the selected tab.
     pub fn selected(self) -> Style {
-        Style::new().add_modifier(Modifier::REVERSED)
+        let s = Style::new().add_modifier(Modifier::REVERSED);
+        if self.contrast { s.add_modifier(Modifier::BOLD) } else { s }
     }
 
+    /// Text that matters less: dark grey (or faint under NO_COLOR); plain text in high
+    /// contrast, where grey would vanish on a projector.
     pub fn dim(self) -> Style {
-        if self.color { Style::new().fg(Color::DarkGray) } else { Style::new().add_modifier(Modifier::DIM) }
+        match (self.contrast, self.color) {
+            (true, _) => Style::new(),
+            (false, true) => Style::new().fg(Color::DarkGray),
+            (false, false) => Style::new().add_modifier(Modifier::DIM),
+        }
     }
 
     pub fn segment(self, s: u32) -> Style {

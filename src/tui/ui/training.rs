@@ -57,12 +57,10 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
 fn first_line(app: &App) -> Line<'static> {
     let t = &app.training;
     let lr = t.last.map_or(0.0, |s| s.lr);
-    let mut facts = vec![
-        format!("step {}", t.step),
-        format!(" · {:.1} steps/s", t.steps_per_sec),
-        format!(" · {}", app.loss_label()),
-        format!(" · lr now {lr:.2e} (peak {:.1e})", t.peak_lr),
-    ];
+    let mut facts = vec![format!("step {}", t.step)];
+    // Shown once measured (after a second of training); never in a headless export.
+    facts.extend(t.steps_per_sec.map(|r| format!(" · {r:.1} steps/s")));
+    facts.extend([format!(" · {}", app.loss_label()), format!(" · lr now {lr:.2e} (peak {:.1e})", t.peak_lr)]);
     if let Some(s) = t.last {
         facts.push(format!(" · grad norm {:.2}", s.grad_norm));
     }
@@ -234,9 +232,14 @@ fn y_ticks(highest: f64, n: u32) -> (f64, Vec<Span<'static>>) {
     (step * f64::from(n), labels)
 }
 
-/// A training curve: a braille line in its colour, or a line of its mark without colour.
+/// A training curve: a braille line in its colour (half blocks in high contrast, whose
+/// thicker line a projector keeps), or a line of its mark without colour.
 fn training_curve<'a>(data: &'a [(f64, f64)], curve: Curve, theme: Theme) -> Dataset<'a> {
-    let marker = if theme.color { Marker::Braille } else { Marker::Custom(curve.mark) };
+    let marker = match (theme.color, theme.contrast) {
+        (false, _) => Marker::Custom(curve.mark),
+        (true, true) => Marker::HalfBlock,
+        (true, false) => Marker::Braille,
+    };
     Dataset::default().marker(marker).graph_type(GraphType::Line).style(theme.fg(curve.color)).data(data)
 }
 
