@@ -46,16 +46,17 @@ pub fn require_terminal() -> Result<()> {
 
 /// Runs what the command line asked for.
 pub fn run(cli: Cli) -> Result<()> {
-    let (inputs, present) = (cli.inputs, cli.present);
+    let (inputs, present, record) = (cli.inputs, cli.present, cli.record);
+    let record = record.as_deref();
     match cli.command {
-        None => tui::run(&inputs, present),
+        None => tui::run(&inputs, present, record),
         Some(Command::Inspect(args)) => inspect::run(&inputs, &args),
         Some(Command::Train(args)) => train::run(&inputs, &args),
         Some(Command::Eval(args)) => eval::run(&inputs, &args),
         Some(Command::Bench(args)) => bench::run(&args),
         Some(Command::Compare(args)) => compare::run(&inputs, &args),
-        Some(Command::Lesson(args)) => lesson::run(&inputs, &args, present),
-        Some(Command::Demo(args)) => demo::run(&inputs, &args, present),
+        Some(Command::Lesson(args)) => lesson::run(&inputs, &args, present, record),
+        Some(Command::Demo(args)) => demo::run(&inputs, &args, present, record),
         Some(Command::Export(args)) => export::run(&inputs, &args, present),
         Some(Command::Vocab { action: VocabAction::Build { out, size } }) => {
             let text = match &inputs.corpus {

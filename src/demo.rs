@@ -52,9 +52,16 @@ pub struct DemoStep {
 /// The pair a step shows.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PairSpec {
-    Text { a: String, b: String, label: u32 },
+    Text {
+        a: String,
+        b: String,
+        label: u32,
+    },
     /// Drawn from the corpus with this seed: IsNext (a real next sentence) or NotNext.
-    Seed { seed: u64, is_next: bool },
+    Seed {
+        seed: u64,
+        is_next: bool,
+    },
 }
 
 /// Which positions a step masks.

@@ -8,6 +8,7 @@ pub mod event;
 pub mod record;
 pub mod ui;
 
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver};
@@ -38,11 +39,20 @@ pub struct LoopStats {
 /// Runs until the user quits or a termination signal arrives. `ratatui::try_init` installs
 /// a panic hook that restores the terminal; a panic of the trainer thread is left to the
 /// worker, which reports it on screen, so the hook skips it. `restore` runs on every other
-/// way out, and lesson progress is saved once more on the way.
-pub fn run(mut app: App, trainer: crate::train::Trainer, running: bool) -> Result<()> {
+/// way out, and lesson progress is saved once more on the way. With `record`, the screen is
+/// also written to that file as an asciicast (see [`record`]).
+pub fn run(mut app: App, trainer: crate::train::Trainer, running: bool, record: Option<&Path>) -> Result<()> {
     let (tx, rx) = mpsc::channel::<Event>();
     let (cmd_tx, cmd_rx) = mpsc::channel::<Command>();
     let stop = Arc::new(AtomicBool::new(false));
+    // The recording file first: a path that cannot be written stops here, before the screen.
+    let recorder = match record {
+        Some(path) => {
+            let (w, h) = ratatui::crossterm::terminal::size().unwrap_or((120, 40));
+            Some(record::Recorder::create(std::io::stdout(), path, w, h)?)
+        }
+        None => None,
+    };
     let mut terminal = ratatui::try_init().map_err(|e| anyhow::anyhow!("cannot start the terminal screen: {e}"))?;
     let screen_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -59,7 +69,13 @@ pub fn run(mut app: App, trainer: crate::train::Trainer, running: bool) -> Resul
     let worker = worker::spawn(trainer, app.tok.clone(), cmd_rx, tx.clone(), running);
     let input = event::spawn_input(tx, stop.clone());
     app.set_commands(cmd_tx.clone());
-    let result = event_loop(&mut terminal, &mut app, &rx, None, None);
+    let result = match recorder {
+        Some(r) => match Terminal::new(ratatui::backend::CrosstermBackend::new(r)) {
+            Ok(mut recorded) => event_loop(&mut recorded, &mut app, &rx, None, None),
+            Err(e) => Err(anyhow::anyhow!("cannot start the recording: {e}")),
+        },
+        None => event_loop(&mut terminal, &mut app, &rx, None, None),
+    };
     app.save_progress();
     ratatui::restore();
     stop.store(true, Ordering::Relaxed);

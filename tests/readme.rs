@@ -40,10 +40,10 @@ fn bert_tutor_args(command: &str) -> Option<Vec<String>> {
 fn every_readme_command_parses() {
     let mut checked = 0;
     for (name, text) in [
-        ("README.md", include_str!("../README.md")), ("lessons/README.md", include_str!("../lessons/README.md")),
+        ("README.md", include_str!("../README.md")),
+        ("lessons/README.md", include_str!("../lessons/README.md")),
         ("demos/README.md", include_str!("../demos/README.md")),
-    ]
-    {
+    ] {
         for command in shell_commands(text) {
             let Some(args) = bert_tutor_args(&command) else { continue };
             let argv = std::iter::once("bert-tutor".to_string()).chain(args);

@@ -736,3 +736,31 @@ fn stage_8_text_at_80x24_never_ends_in_a_cut_word() {
         }
     }
 }
+
+/// The `?` overlay lists every key that applies, each line whole, on an 80×24 screen: in
+/// presenter mode or not, in a demo or not.
+#[test]
+fn help_fits_the_smallest_screen_in_every_mode() {
+    use unicode_width::UnicodeWidthStr;
+    let demo = bert_tutor::demo::load_bundled().unwrap().remove(0);
+    for (present, in_demo) in [(false, false), (true, false), (false, true), (true, true)] {
+        let lines: Vec<_> = bert_tutor::tui::action::key_help(present, in_demo).collect();
+        assert!(lines.len() <= 22, "{} lines (present {present}, demo {in_demo})", lines.len());
+        for (k, what) in &lines {
+            assert!(1 + k.width().max(12) + what.width() <= 74, "{k} {what}: too wide for 80 columns");
+        }
+        let mut app = app();
+        app.present = present;
+        if in_demo {
+            app.start_demo(demo.clone());
+        }
+        app.update(Action::ToggleHelp);
+        let t = draw(&app, 80, 24);
+        let screen = format!("{}", t.backend());
+        for (k, what) in &lines {
+            assert!(screen.contains(&format!(" {k:<12}{what}")), "{k} {what} missing:\n{screen}");
+        }
+        assert_eq!(screen.contains("blank the screen"), present);
+        assert_eq!(screen.contains("demo: next step"), in_demo);
+    }
+}

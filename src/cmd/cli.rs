@@ -20,6 +20,9 @@ pub struct Cli {
     /// chrome in high contrast, `b` to blank the screen.
     #[arg(long, global = true)]
     pub present: bool,
+    /// Record the session as an asciicast v2 file (asciinema's format: `asciinema play FILE`).
+    #[arg(long, global = true, value_name = "FILE.cast")]
+    pub record: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

@@ -1,13 +1,15 @@
 //! `bert-tutor demo [FILE]`: plays a demo script in the TUI (the bundled
 //! `demos/bert-objective.toml` without FILE); `--check` validates demo files instead.
 
+use std::path::Path;
+
 use anyhow::Result;
 
 use crate::cmd::cli::{DemoArgs, Inputs};
 use crate::demo::{self, Demo};
 use crate::train::{REPEATABLE_THREADS, TrainConfig};
 
-pub fn run(inputs: &Inputs, args: &DemoArgs, present: bool) -> Result<()> {
+pub fn run(inputs: &Inputs, args: &DemoArgs, present: bool, record: Option<&Path>) -> Result<()> {
     let demos = match &args.file {
         Some(path) => vec![demo::load_path(path)?],
         None if args.check => demo::load_bundled()?,
@@ -36,7 +38,7 @@ pub fn run(inputs: &Inputs, args: &DemoArgs, present: bool) -> Result<()> {
     let tcfg = TrainConfig { threads: REPEATABLE_THREADS, ..app.train_config(demo.seed) };
     let trainer = app.trainer_with(tcfg)?;
     app.start_demo(demo);
-    crate::tui::run(app, trainer, false)
+    crate::tui::run(app, trainer, false, record)
 }
 
 fn bundled_default() -> Result<Demo> {

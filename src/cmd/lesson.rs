@@ -8,7 +8,7 @@ use crate::lesson::progress::Progress;
 use crate::lesson::{self, Lesson};
 
 /// `present`: open the lesson in presenter mode (`--present`).
-pub fn run(inputs: &Inputs, args: &LessonArgs, present: bool) -> Result<()> {
+pub fn run(inputs: &Inputs, args: &LessonArgs, present: bool, record: Option<&std::path::Path>) -> Result<()> {
     let lessons = match &args.dir {
         Some(dir) => lesson::load_dir(dir)?,
         None => lesson::load_bundled()?,
@@ -47,7 +47,7 @@ pub fn run(inputs: &Inputs, args: &LessonArgs, present: bool) -> Result<()> {
             app.lessons = lessons;
             super::tui::attach_progress(&mut app);
             app.open_lesson(index, app.resume_step(index));
-            super::tui::launch(app, inputs.seed)
+            super::tui::launch(app, inputs.seed, record)
         }
     }
 }

@@ -7,7 +7,7 @@ use crate::cmd::cli::Inputs;
 use crate::lesson::progress::Progress;
 use crate::tui::app::{App, Message};
 
-pub fn run(inputs: &Inputs, present: bool) -> Result<()> {
+pub fn run(inputs: &Inputs, present: bool, record: Option<&std::path::Path>) -> Result<()> {
     super::require_terminal()?;
     let mut app = build(inputs)?;
     app.present = present;
@@ -16,7 +16,7 @@ pub fn run(inputs: &Inputs, present: bool) -> Result<()> {
     if !noted && let Some(text) = welcome(&app).filter(|_| !present) {
         app.message = Some(Message { text, error: false });
     }
-    launch(app, inputs.seed)
+    launch(app, inputs.seed, record)
 }
 
 /// The opening line: lesson 1 on a first launch, else the lesson waiting where it stopped.
@@ -32,10 +32,10 @@ fn welcome(app: &App) -> Option<String> {
     })
 }
 
-/// Starts the trainer and the TUI on a built app.
-pub fn launch(app: App, seed: u64) -> Result<()> {
+/// Starts the trainer and the TUI on a built app (recording the screen to `record`).
+pub fn launch(app: App, seed: u64, record: Option<&std::path::Path>) -> Result<()> {
     let trainer = app.trainer(seed)?;
-    crate::tui::run(app, trainer, true)
+    crate::tui::run(app, trainer, true, record)
 }
 
 /// Loads saved lesson progress for the app's lessons and remembers where to save it. When

@@ -169,7 +169,10 @@ fn convert_step(
         if v > 0.0 && v <= 1.0 {
             Some(v as f32)
         } else {
-            note(lr.span(), format!("lr {v} is outside (0, 1]; the TUI's peak is {:.0e}", crate::train::RECOMMENDED.peak_lr));
+            note(
+                lr.span(),
+                format!("lr {v} is outside (0, 1]; the TUI's peak is {:.0e}", crate::train::RECOMMENDED.peak_lr),
+            );
             None
         }
     });
@@ -190,7 +193,8 @@ fn convert_step(
     let caption = s.caption.map(|c| {
         let text = c.get_ref().trim().to_string();
         if text.lines().count() > CAPTION_LINES {
-            problems.push(format!("{}: a caption has at most {CAPTION_LINES} lines (put the rest in notes)", at(c.span())));
+            problems
+                .push(format!("{}: a caption has at most {CAPTION_LINES} lines (put the rest in notes)", at(c.span())));
         }
         if let Some(long) = text.lines().find(|l| l.chars().count() > CAPTION_WIDTH) {
             problems.push(format!(
@@ -226,7 +230,10 @@ fn pair_spec(p: RawPair, tok: &BertTokenizer, pair: &mut Option<Vec<u32>>) -> Re
     };
     match (p.a, p.b, p.seed) {
         (Some(a), Some(b), None) => {
-            let ids = tok.encode_pair(&a, &b, BertConfig::default().max_position_embeddings).map_err(|e| format!("{e:#}"))?.ids;
+            let ids = tok
+                .encode_pair(&a, &b, BertConfig::default().max_position_embeddings)
+                .map_err(|e| format!("{e:#}"))?
+                .ids;
             *pair = Some(ids);
             Ok(PairSpec::Text { a, b, label })
         }

@@ -1,7 +1,8 @@
 //! A buffer as a standalone HTML page: a `<pre>` whose rows are runs of styled `<span>`s,
 //! in the same palette as the SVG. Block and box-drawing characters stay characters here
 //! (the browser's monospace font draws them); the SVG is the figure that does not depend
-//! on the font.
+//! on the font. The line height is the font's own box height (18px at 16px), so that
+//! box-drawing verticals join up.
 
 use std::fmt::Write as _;
 
@@ -18,7 +19,7 @@ pub fn render(buf: &Buffer, title: &str) -> String {
         out,
         "</title>\n<style>\nbody {{ margin: 0; background: {bg}; }}\n\
          pre {{ margin: 0; padding: 8px; color: {fg}; background: {bg}; \
-         font: 16px/20px {font}; }}\n</style>\n</head>\n<body>\n<pre>",
+         font: 16px/18px {font}; }}\n</style>\n</head>\n<body>\n<pre>",
         bg = DEFAULT_BG.hex(),
         fg = DEFAULT_FG.hex(),
         font = super::svg::FONT_FAMILY,

@@ -45,12 +45,19 @@ pub fn csv(rows: &[LossRow]) -> String {
     out
 }
 
+/// A training point: step, MLM, sentence head, total.
+pub type TrainPoint = (f64, f64, f64, f64);
+/// A held-out point: step, MLM, sentence head.
+pub type HeldPoint = (f64, f64, f64);
+/// A curve of the plot: its legend, its colour and which value of a point it draws.
+type Curve<P> = (String, RGBColor, fn(&P) -> f64);
+
 /// What the plot draws: the training curves (step, MLM, sentence head, total; running
 /// means over batches) and the held-out losses (step, MLM, sentence head).
 #[derive(Debug, Clone, Default)]
 pub struct LossCurves {
-    pub train: Vec<(f64, f64, f64, f64)>,
-    pub held_out: Vec<(f64, f64, f64)>,
+    pub train: Vec<TrainPoint>,
+    pub held_out: Vec<HeldPoint>,
     /// The sentence head's name: NSP or SOP.
     pub head: String,
     /// The last step trained: the x axis runs to it.
@@ -92,7 +99,7 @@ fn draw(c: &LossCurves, svg: &mut String) -> Result<(), Box<dyn std::error::Erro
         .light_line_style(RGBColor(235, 235, 235))
         .draw()?;
     let head = &c.head;
-    let train: [(String, RGBColor, fn(&(f64, f64, f64, f64)) -> f64); 3] = [
+    let train: [Curve<TrainPoint>; 3] = [
         ("training MLM (running mean)".into(), MLM, |p| p.1),
         (format!("training {head} (running mean)"), NSP, |p| p.2),
         ("training total (running mean)".into(), TOTAL, |p| p.3),
@@ -104,7 +111,7 @@ fn draw(c: &LossCurves, svg: &mut String) -> Result<(), Box<dyn std::error::Erro
             .label(label)
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], color.stroke_width(2)));
     }
-    let held: [(String, RGBColor, fn(&(f64, f64, f64)) -> f64); 2] =
+    let held: [Curve<HeldPoint>; 2] =
         [("held-out MLM".into(), HELD_MLM, |p| p.1), (format!("held-out {head}"), HELD_NSP, |p| p.2)];
     for (label, color, value) in held {
         let points: Vec<(f64, f64)> = c.held_out.iter().map(|p| (p.0, value(p))).collect();

@@ -241,7 +241,9 @@ pub(crate) fn row_named(r: &str) -> Result<Row, String> {
         "position" => Row::Position,
         "sum" => Row::Sum,
         "layernorm" => Row::LayerNorm,
-        other => return Err(format!("highlight row \"{other}\" is not one of token, segment, position, sum, layernorm")),
+        other => {
+            return Err(format!("highlight row \"{other}\" is not one of token, segment, position, sum, layernorm"));
+        }
     })
 }
 

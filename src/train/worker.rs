@@ -90,6 +90,9 @@ pub enum TrainEvent {
 /// How often snapshots and held-out evaluations go out.
 const SNAPSHOT_EVERY: Duration = Duration::from_millis(200);
 pub const EVAL_EVERY_STEPS: usize = 250;
+/// During a [`Command::Train`] snapshots go out every this many steps instead, so that the
+/// steps the screen samples (this pair's loss curve) are the same on every run of a demo.
+pub const TRAIN_SNAPSHOT_STEPS: usize = 2;
 
 /// Starts the trainer thread; the handle joins it after `Command::Stop`. Its reports go out
 /// on `events` as whatever the receiver's event type makes of a [`TrainEvent`], so the
@@ -291,7 +294,11 @@ impl Worker {
                     && self.keep(t, mark, send);
             }
         }
-        if !self.running || self.last_snapshot.elapsed() >= SNAPSHOT_EVERY {
+        let due = match self.budget {
+            Some(_) => t.step.is_multiple_of(TRAIN_SNAPSHOT_STEPS),
+            None => self.last_snapshot.elapsed() >= SNAPSHOT_EVERY,
+        };
+        if !self.running || due {
             return self.snapshot(t, send);
         }
         true

@@ -168,34 +168,53 @@ fn screen_key(code: KeyCode, present: bool, demo: bool) -> Option<Action> {
     })
 }
 
-/// Every key, for the help screen: (keys, what they do).
-pub const KEY_HELP: &[(&str, &str)] = &[
-    ("← → / h l", "previous / next stage"),
-    ("1 … 9, 0", "jump to stages 1–10 (0 is 10); ← from stage 1 wraps round to 11"),
-    ("< > / ,", "stage 9: previous / next attention head (layer by layer)"),
-    ("g", "stage 9: every layer × head at once"),
-    ("↑ ↓ / k j", "move the token cursor (or scroll the focused detail pane)"),
-    ("Tab", "switch focus between the token list and the detail pane"),
-    ("a / b", "edit sentence A / B (Enter applies, Esc cancels; B too)"),
-    ("b", "presenter mode (--present): blank the screen; any key returns"),
-    ("n / N", "draw a new pair from the corpus: IsNext / NotNext (SOP: InOrder / Swapped)"),
-    ("x", "swap B between its real next sentence and a random one (SOP: swap A and B)"),
-    ("o", "sentence objective: NSP (BERT) → SOP (ALBERT) → none (RoBERTa)"),
-    ("r", "re-roll the mask with a new seed"),
-    ("m / Enter", "mask or unmask the token under the cursor"),
-    ("t", "masking rule: BERT fixed count → whole-word → HF Bernoulli"),
-    ("Space", "pause / resume training"),
-    (".", "one training step (while paused)"),
-    ("+ / -", "double / halve the learning rate"),
-    ("w", "loss weights: MLM + NSP → MLM only → NSP only"),
-    ("R", "reset the weights to a fresh initialisation"),
-    ("S", "save a checkpoint (HF layout) to ./checkpoint"),
-    ("e", "export this screen to ./bert-tutor-export/ (SVG, HTML, text)"),
-    ("L", "lessons menu (↑↓ Enter); a lesson resumes where it stopped"),
-    ("] / [", "next / previous lesson step"),
-    ("A", "answer the step's quiz (type it, Enter)"),
-    ("Space / → / ←", "in a demo (bert-tutor demo): next step / next step / previous step"),
-    ("p / N", "in a demo: pause or resume the step's training / speaker notes"),
-    ("?", "this help (any key closes it)"),
-    ("q / Esc", "quit (Esc first hides the lesson pane; L brings it back)"),
+/// When a line of the help applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum When {
+    Always,
+    /// Outside a demo (inside one, ← → and Space step through it).
+    NoDemo,
+    Demo,
+    Present,
+}
+
+/// Every key, for the help screen: (keys, what they do, when). Kept to 22 lines in any mode,
+/// so that the overlay fits an 80×24 screen, and to 60 columns of text, so each line fits.
+pub const KEY_HELP: &[(&str, &str, When)] = &[
+    ("← → / h l", "previous / next stage", When::NoDemo),
+    ("1 … 9, 0", "stages 1–10 (0 is 10); ← from stage 1 goes round to 11", When::Always),
+    ("↑ ↓ / k j", "move the token cursor (or scroll the focused pane)", When::Always),
+    ("Tab", "focus: the token list or the detail pane", When::Always),
+    ("a / b", "edit sentence A / B (Enter applies, Esc cancels)", When::Always),
+    ("b / B", "presenter mode: blank the screen / edit sentence B", When::Present),
+    ("n / N", "new pair from the corpus: IsNext / NotNext (SOP: order)", When::Always),
+    ("x", "B ⇄ a random sentence (SOP: swap A and B)", When::Always),
+    ("o", "sentence task: NSP (BERT) → SOP (ALBERT) → none (RoBERTa)", When::Always),
+    ("r / t", "re-roll the mask / masking rule (fixed, whole-word, HF)", When::Always),
+    ("m / Enter", "mask or unmask the token under the cursor", When::Always),
+    ("Space / .", "pause / resume training; one step while paused", When::NoDemo),
+    ("+ / -", "double / halve the learning rate", When::Always),
+    ("w", "loss weights: MLM + NSP → MLM only → NSP only", When::Always),
+    ("R / S", "fresh initial weights / save a checkpoint to ./checkpoint", When::Always),
+    ("e", "export this screen to ./bert-tutor-export/ (SVG, HTML, text)", When::Always),
+    ("< > , / g", "stage 9: previous / next head / every head at once", When::Always),
+    ("L", "lessons menu (↑↓ Enter); a lesson resumes where it stopped", When::Always),
+    ("] [ / A", "next / previous lesson step / answer its quiz", When::Always),
+    ("Space → / ←", "demo: next step / previous step, exactly as it was", When::Demo),
+    ("p / N", "demo: pause or resume the step's training / speaker notes", When::Demo),
+    ("?", "this help (any key closes it)", When::Always),
+    ("q / Esc", "quit (Esc first hides the lesson pane; L brings it back)", When::Always),
 ];
+
+/// The help lines that apply in presenter mode or not, in a demo or not.
+pub fn key_help(present: bool, demo: bool) -> impl Iterator<Item = (&'static str, &'static str)> {
+    KEY_HELP
+        .iter()
+        .filter(move |(_, _, when)| match when {
+            When::Always => true,
+            When::NoDemo => !demo,
+            When::Demo => demo,
+            When::Present => present,
+        })
+        .map(|&(k, what, _)| (k, what))
+}

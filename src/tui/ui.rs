@@ -79,7 +79,7 @@ impl Widget for &App {
         Paragraph::new(note_text).render(note, buf);
         keys_line(self, theme, keys.width).render(keys, buf);
         if self.help {
-            help::render(theme, area, buf);
+            help::render(self, theme, area, buf);
         }
         if let Some(selected) = self.menu {
             lessons_menu::render(self, selected, theme, area, buf);

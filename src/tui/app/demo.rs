@@ -106,7 +106,10 @@ impl App {
                 Some((done, todo)) => {
                     format!("step {} is still training ({done} of {todo} steps): wait, or p pauses", k + 1)
                 }
-                None => "one moment: the trainer has not confirmed this step yet".to_string(),
+                None => {
+                    "one moment: the trainer is busy (it scores the held-out pairs at start): try again in a second"
+                        .to_string()
+                }
             };
             return self.info(why);
         }

@@ -19,7 +19,11 @@ impl App {
             Inside::compute(self.stage, &self.params, &self.cfg, &batch, &self.pair.encoded.ids, &self.tok, &previous);
         let o = &self.view.outputs;
         let (mlm, nsp, total) = (o.mlm_loss, o.nsp_loss, o.total_loss);
-        self.training.on_pair(self.view.step, mlm, nsp, total);
+        // A demo's curve takes only the steps its trainer snapshots on every run, not the
+        // step a pause happened to stop at.
+        if self.demo.is_none() || self.view.step.is_multiple_of(crate::train::worker::TRAIN_SNAPSHOT_STEPS) {
+            self.training.on_pair(self.view.step, mlm, nsp, total);
+        }
     }
     /// Shows a new pair; it keeps the sentence task in use.
     pub(super) fn set_pair(&mut self, pair: Pair) {

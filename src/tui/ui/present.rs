@@ -56,13 +56,14 @@ impl Widget for Presenter<'_> {
             Vec::new()
         };
         let caption = self.caption.map(|c| caption_lines(c, area.width)).unwrap_or_default();
-        // The caption's band: a blank row above its lines, and one below from 30 rows on.
-        let pad = if area.height >= 30 { 2 } else { 1 };
-        let band = if caption.is_empty() { 0 } else { caption.len() + pad };
+        // The caption's band: from 30 rows on, a blank row above and below its lines; on a
+        // shorter screen the stage needs those rows more.
+        let pad = u16::from(area.height >= 30);
+        let band = if caption.is_empty() { 0 } else { caption.len() as u16 + 2 * pad };
         let [top, body, caption_area, note_area, bottom] = Layout::vertical([
             Constraint::Length(scores::height(app, area)),
             Constraint::Fill(1),
-            Constraint::Length(band as u16),
+            Constraint::Length(band),
             Constraint::Length(note.len() as u16),
             Constraint::Length(1),
         ])
@@ -83,12 +84,12 @@ impl Widget for Presenter<'_> {
         block.render(main, buf);
         super::stage(app, theme, inner, buf);
         let caption_area =
-            Rect { y: caption_area.y + 1, height: caption_area.height.saturating_sub(1), ..caption_area };
+            Rect { y: caption_area.y + pad, height: caption_area.height.saturating_sub(pad), ..caption_area };
         Paragraph::new(caption).alignment(Alignment::Center).render(caption_area, buf);
         Paragraph::new(note).render(note_area, buf);
         bottom_line(app, theme, bottom.width).render(bottom, buf);
         if app.help {
-            help::render(theme, area, buf);
+            help::render(app, theme, area, buf);
         }
         if let Some(selected) = app.menu {
             lessons_menu::render(app, selected, theme, area, buf);
