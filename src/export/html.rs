@@ -66,11 +66,8 @@ fn css(look: &Look) -> String {
     if look.italic {
         css.push_str(";font-style:italic");
     }
-    match (look.underline, look.crossed) {
-        (true, true) => css.push_str(";text-decoration:underline line-through"),
-        (true, false) => css.push_str(";text-decoration:underline"),
-        (false, true) => css.push_str(";text-decoration:line-through"),
-        (false, false) => {}
+    if let Some(d) = look.decoration() {
+        let _ = write!(css, ";text-decoration:{d}");
     }
     if look.dim {
         let _ = write!(css, ";opacity:{DIM_OPACITY}");

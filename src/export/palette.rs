@@ -101,6 +101,16 @@ pub struct Look {
 }
 
 impl Look {
+    /// The CSS / SVG `text-decoration` value for underlined or crossed-out text, if any.
+    pub fn decoration(&self) -> Option<&'static str> {
+        match (self.underline, self.crossed) {
+            (true, true) => Some("underline line-through"),
+            (true, false) => Some("underline"),
+            (false, true) => Some("line-through"),
+            (false, false) => None,
+        }
+    }
+
     pub fn of(cell: &Cell) -> Look {
         let m = cell.modifier;
         let (mut fg, mut bg) = (rgb(cell.fg, DEFAULT_FG), rgb(cell.bg, DEFAULT_BG));

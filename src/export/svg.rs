@@ -291,11 +291,8 @@ fn text_run(run: &[&Glyph], out: &mut String) {
     if look.italic {
         out.push_str(" font-style=\"italic\"");
     }
-    match (look.underline, look.crossed) {
-        (true, true) => out.push_str(" text-decoration=\"underline line-through\""),
-        (true, false) => out.push_str(" text-decoration=\"underline\""),
-        (false, true) => out.push_str(" text-decoration=\"line-through\""),
-        (false, false) => {}
+    if let Some(d) = look.decoration() {
+        let _ = write!(out, " text-decoration=\"{d}\"");
     }
     out.push_str(&opacity_attr(opacity(&look)));
     out.push('>');

@@ -78,12 +78,17 @@ impl Widget for &App {
         stage(self, theme, inner, buf);
         Paragraph::new(note_text).render(note, buf);
         keys_line(self, theme, keys.width).render(keys, buf);
-        if self.help {
-            help::render(self, theme, area, buf);
-        }
-        if let Some(selected) = self.menu {
-            lessons_menu::render(self, selected, theme, area, buf);
-        }
+        overlays(self, theme, area, buf);
+    }
+}
+
+/// What opens over the whole screen, in either layout: the help, the lessons menu.
+fn overlays(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
+    if app.help {
+        help::render(app, theme, area, buf);
+    }
+    if let Some(selected) = app.menu {
+        lessons_menu::render(app, selected, theme, area, buf);
     }
 }
 

@@ -16,8 +16,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Widget};
 use unicode_width::UnicodeWidthStr;
 
+use super::fit;
 use super::theme::{self, Theme};
-use super::{fit, help, lessons_menu};
 use crate::tui::app::{App, Stage};
 
 /// Most lines a caption takes; a longer one ends in "…".
@@ -88,12 +88,7 @@ impl Widget for Presenter<'_> {
         Paragraph::new(caption).alignment(Alignment::Center).render(caption_area, buf);
         Paragraph::new(note).render(note_area, buf);
         bottom_line(app, theme, bottom.width).render(bottom, buf);
-        if app.help {
-            help::render(app, theme, area, buf);
-        }
-        if let Some(selected) = app.menu {
-            lessons_menu::render(app, selected, theme, area, buf);
-        }
+        super::overlays(app, theme, area, buf);
     }
 }
 
