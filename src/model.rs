@@ -18,6 +18,7 @@ pub mod layer_norm;
 pub mod linear;
 pub mod loss;
 pub mod params;
+pub mod profile;
 
 use anyhow::{Result, bail};
 use ndarray::{Array1, Array2};
@@ -29,6 +30,7 @@ pub use params::{Grads, Params};
 
 use crate::text::batch::Batch;
 use attention::Shape;
+use profile::{Part, time};
 
 /// λ_MLM and λ_NSP: total = λ_MLM · MLM + λ_NSP · NSP. Setting one to 0 switches a head off.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -96,17 +98,17 @@ pub fn forward<R: Rng>(
     mut rng: Option<&mut R>,
 ) -> (Outputs, ForwardCache) {
     let shape = Shape { batch: batch.batch, seq: batch.seq, attention: &batch.attention };
-    let (mut x, emb) = embeddings::forward(p, cfg, batch, rng.as_deref_mut());
+    let (mut x, emb) = time(Part::Embeddings, || embeddings::forward(p, cfg, batch, rng.as_deref_mut()));
     let mut layers = Vec::with_capacity(p.layers.len());
     for l in &p.layers {
         let (y, c) = encoder::forward(l, cfg, shape, x, rng.as_deref_mut());
         x = y;
         layers.push(c);
     }
-    let (nsp_logits, nsp) = heads::nsp_forward(p, &x, &cls_rows(batch));
-    let (mlm_logits, mlm) = heads::mlm_forward(p, cfg, &x, &batch.mlm_rows);
-    let (mlm_token_losses, mlm_probs) = loss::cross_entropy(&mlm_logits, &batch.mlm_labels);
-    let (nsp_losses, nsp_probs) = loss::cross_entropy(&nsp_logits, &batch.nsp_labels);
+    let (nsp_logits, nsp) = time(Part::Heads, || heads::nsp_forward(p, &x, &cls_rows(batch)));
+    let (mlm_logits, mlm) = time(Part::Heads, || heads::mlm_forward(p, cfg, &x, &batch.mlm_rows));
+    let (mlm_token_losses, mlm_probs) = time(Part::Loss, || loss::cross_entropy(&mlm_logits, &batch.mlm_labels));
+    let (nsp_losses, nsp_probs) = time(Part::Loss, || loss::cross_entropy(&nsp_logits, &batch.nsp_labels));
     let mlm_loss = loss::mean(&mlm_token_losses);
     let nsp_loss = loss::mean(&nsp_losses);
     let out = Outputs {
@@ -154,10 +156,10 @@ pub fn backward_heads(
     g: &mut Grads,
 ) -> Array2<f32> {
     let mut dx = Array2::zeros((batch.tokens(), cfg.hidden_size));
-    let dmlm = loss::cross_entropy_backward(&out.mlm_probs, &batch.mlm_labels, w.mlm);
-    heads::mlm_backward(p, &dmlm, &c.mlm, &batch.mlm_rows, g, &mut dx);
-    let dnsp = loss::cross_entropy_backward(&out.nsp_probs, &batch.nsp_labels, w.nsp);
-    heads::nsp_backward(p, &dnsp, &c.nsp, &cls_rows(batch), g, &mut dx);
+    let dmlm = time(Part::Loss, || loss::cross_entropy_backward(&out.mlm_probs, &batch.mlm_labels, w.mlm));
+    time(Part::Heads, || heads::mlm_backward(p, &dmlm, &c.mlm, &batch.mlm_rows, g, &mut dx));
+    let dnsp = time(Part::Loss, || loss::cross_entropy_backward(&out.nsp_probs, &batch.nsp_labels, w.nsp));
+    time(Part::Heads, || heads::nsp_backward(p, &dnsp, &c.nsp, &cls_rows(batch), g, &mut dx));
     dx
 }
 
@@ -176,5 +178,5 @@ pub fn backward_body(
     for (i, l) in p.layers.iter().enumerate().rev() {
         dx = encoder::backward(l, cfg, shape, dx, &c.layers[i], &mut g.layers[i]);
     }
-    embeddings::backward(p, cfg, batch, dx, &c.embeddings, g)
+    time(Part::Embeddings, || embeddings::backward(p, cfg, batch, dx, &c.embeddings, g))
 }

@@ -13,8 +13,10 @@ use rand::{RngExt, SeedableRng};
 use serde_json::json;
 
 use crate::cmd::cli::BenchArgs;
+use crate::model::profile::{self, Part};
 use crate::model::{BertConfig, Params};
 use crate::text::batch::Batch;
+use crate::text::data::{PairConfig, Stream};
 use crate::train::{Learner, TrainConfig};
 
 pub fn run(args: &BenchArgs) -> Result<()> {
@@ -51,6 +53,8 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     }
     let secs = start.elapsed().as_secs_f64();
     let steps_per_sec = args.steps as f64 / secs;
+    let parts = profile_parts(&cfg, &tcfg, &mut params, &mut learner, &batches[args.warmup..], &mut rng)?;
+    let data = data_ms(args.batch, args.seq)?;
     let tokens_per_sec = steps_per_sec * (args.batch * args.seq) as f64;
     let gflop = step_flops(&cfg, args.batch, args.seq, masked) / 1e9;
     let t = tcfg.threads;
@@ -65,6 +69,9 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             "gflop_per_step": gflop, "gflops": gflop * steps_per_sec, "threads": tcfg.threads,
             "sgemm_1024_gflops": sgemm, "decoder_matmul_gflops": decoder, "ffn_matmul_gflops": ffn,
             "final_loss": last, "long_pair_encode_ms": encode_ms,
+            "sgemm_fraction": gflop * steps_per_sec / sgemm,
+            "parts_ms_per_step": parts.json(), "parts_sum_ms": parts.sum_ms, "profiled_ms_per_step": parts.step_ms,
+            "data_ms_per_batch": data.ms, "data_real_token_fraction": data.real_fraction,
             "config": {"vocab": args.vocab, "hidden": args.hidden, "layers": args.layers, "heads": args.heads,
                        "ffn": args.ffn, "batch": args.batch, "seq": args.seq, "steps": args.steps},
         });
@@ -75,7 +82,11 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             args.vocab, args.hidden, args.layers, args.heads, args.ffn, args.batch, args.seq, masked, tcfg.threads
         );
         println!("{steps_per_sec:.2} steps/s  {tokens_per_sec:.0} tokens/s  {:.2} ms/step", 1e3 / steps_per_sec);
-        println!("{gflop:.3} GFLOP of matmul per step → {:.1} GFLOP/s achieved", gflop * steps_per_sec);
+        println!(
+            "{gflop:.3} GFLOP of matmul per step → {:.1} GFLOP/s achieved ({:.0}% of the 1024³ sgemm below)",
+            gflop * steps_per_sec,
+            100.0 * gflop * steps_per_sec / sgemm
+        );
         println!(
             "sgemm on {t} threads: 1024³ {sgemm:.1} GFLOP/s; the step's largest products alone: decoder ({m_dec}×{}×{} \
              per thread) {decoder:.1} ({:.0}%), FFN ({}×{}×{} per thread) {ffn:.1} ({:.0}%)",
@@ -88,6 +99,13 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             100.0 * ffn / sgemm
         );
         println!("final loss {last:.3}");
+        parts.print();
+        println!(
+            "data (not in the step: the trainer builds the next batch from the bundled corpus): {:.2} ms per batch, \
+             {:.0}% of its positions real tokens, the rest padding",
+            data.ms,
+            100.0 * data.real_fraction
+        );
         println!("encode a 2×10,000-word pair into 128 positions (the truncation guard): {encode_ms:.1} ms");
     }
     Ok(())
@@ -165,4 +183,81 @@ pub fn sgemm_rate(m: usize, k: usize, n: usize, threads: usize) -> f64 {
         let handles: Vec<_> = (0..threads.max(1)).map(|_| s.spawn(one)).collect();
         handles.into_iter().map(|h| h.join().expect("sgemm thread")).sum()
     })
+}
+
+/// Milliseconds per step in each part of the step, from a second pass over the same
+/// batches with [`profile`] timing on; per-thread parts are averaged over the threads.
+struct Parts {
+    ms: Vec<(Part, f64)>,
+    sum_ms: f64,
+    step_ms: f64,
+}
+
+impl Parts {
+    fn json(&self) -> serde_json::Value {
+        self.ms.iter().map(|(p, ms)| (p.key().to_string(), json!(ms))).collect::<serde_json::Map<_, _>>().into()
+    }
+
+    fn print(&self) {
+        println!("where a step's time goes (ms per step; per-thread parts averaged over the threads):");
+        for (p, ms) in &self.ms {
+            println!("  {:24} {ms:7.2}  {:4.1}%", p.key(), 100.0 * ms / self.step_ms);
+        }
+        println!("  {:24} {:7.2}  of a {:.2} ms step timed with the parts", "sum", self.sum_ms, self.step_ms);
+    }
+}
+
+fn profile_parts(
+    cfg: &BertConfig,
+    tcfg: &TrainConfig,
+    params: &mut Params,
+    learner: &mut Learner,
+    batches: &[Batch],
+    rng: &mut StdRng,
+) -> Result<Parts> {
+    profile::enable(true);
+    let start = Instant::now();
+    for (i, b) in batches.iter().enumerate() {
+        learner.step(cfg, tcfg, params, i, b, rng)?;
+    }
+    let step_ms = start.elapsed().as_secs_f64() * 1e3 / batches.len() as f64;
+    let totals = profile::totals();
+    profile::enable(false);
+    let threads = batches.first().map_or(1, |b| tcfg.threads.min(b.batch)) as f64;
+    let ms: Vec<(Part, f64)> = totals
+        .into_iter()
+        .map(|(p, secs)| {
+            let per = if p.per_thread() { threads } else { 1.0 };
+            (p, secs * 1e3 / batches.len() as f64 / per)
+        })
+        .collect();
+    let sum_ms = ms.iter().map(|(_, m)| m).sum();
+    Ok(Parts { ms, sum_ms, step_ms })
+}
+
+struct Data {
+    ms: f64,
+    real_fraction: f64,
+}
+
+/// The trainer's data part, timed apart from the step: masked pairs from the bundled
+/// corpus (at `seq` positions) made into padded batches of `b`, and how much of them is padding.
+fn data_ms(b: usize, seq: usize) -> Result<Data> {
+    let tok = crate::text::tokenize::BertTokenizer::bundled()?;
+    let corpus = crate::text::corpus::Corpus::bundled(&tok)?;
+    let masker = crate::text::masking::Masker::for_tokenizer(&tok);
+    let pair = PairConfig { max_seq_length: seq.max(8), ..PairConfig::default() };
+    let mut stream = Stream::new(corpus.split().0, pair);
+    let mut rng = StdRng::seed_from_u64(0);
+    stream.next_batch(b, &corpus, &masker, &mut rng); // the first fills the buffer: a whole pass
+    let n = 50;
+    let (mut real, mut all) = (0usize, 0usize);
+    let start = Instant::now();
+    for _ in 0..n {
+        let batch = stream.next_batch(b, &corpus, &masker, &mut rng);
+        real += batch.attention.iter().filter(|&&a| a).count();
+        all += batch.attention.len();
+    }
+    let ms = start.elapsed().as_secs_f64() * 1e3 / n as f64;
+    Ok(Data { ms, real_fraction: real as f64 / all.max(1) as f64 })
 }

@@ -93,12 +93,30 @@ pub struct InspectArgs {
 
 #[derive(Debug, Args)]
 pub struct TrainArgs {
-    /// Number of optimizer steps. Default: the recommended run (docs/TRAINING.md).
-    #[arg(long, default_value_t = crate::train::RECOMMENDED.steps)]
-    pub steps: usize,
-    /// Print losses and held-out accuracies every this many steps.
-    #[arg(long, default_value_t = 500)]
-    pub eval_every: usize,
+    /// Number of optimizer steps. Default: the recommended run (docs/TRAINING.md); with
+    /// --live, no limit but --seconds.
+    #[arg(long)]
+    pub steps: Option<usize>,
+    /// Train exactly as the TUI does: its open-ended schedule, threads and evaluations
+    /// (every 250 steps), until --seconds or --steps; --lr, --warmup, --batch and
+    /// --max-seq-length do not apply.
+    #[arg(long, conflicts_with_all = ["lr", "warmup", "batch", "max_seq_length"])]
+    pub live: bool,
+    /// With --live: stop after this many seconds of training.
+    #[arg(long, requires = "live", value_name = "N")]
+    pub seconds: Option<f64>,
+    /// With --live: another decay after the warm-up than the TUI's, for the schedule
+    /// experiments of docs/TRAINING.md.
+    #[arg(long, requires = "live", value_enum)]
+    pub decay: Option<LiveDecay>,
+    /// Threads (the batch is split between them). Default: one per core (with --live, as
+    /// the TUI: one core left free on machines of 8 or more). The same seed repeats a run
+    /// exactly only at the same thread count.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Print losses and held-out accuracies every this many steps. Default: 500; with --live, 250.
+    #[arg(long)]
+    pub eval_every: Option<usize>,
     /// Peak learning rate (after warm-up).
     #[arg(long, default_value_t = crate::train::RECOMMENDED.peak_lr)]
     pub lr: f32,
@@ -123,6 +141,19 @@ pub struct TrainArgs {
     /// train NSP, total, held-out MLM loss, MLM top-1, NSP accuracy, learning rate.
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
+}
+
+/// The decays `train --live --decay` can try (`train::optim::Decay`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LiveDecay {
+    /// Linear to 10% of the peak at step 1,700, then held: the TUI's schedule before issue 20.
+    Linear1700,
+    /// The peak, for ever.
+    Constant,
+    /// The peak to step 4,000, then peak · √(4,000 / step), held at 5% of the peak.
+    Rsqrt,
+    /// Half a cosine to 5% of the peak over 30,000 steps (about 30 minutes), then held.
+    Cosine30k,
 }
 
 /// The shape of a fresh model (ignored with --model, whose config.json decides).

@@ -8,20 +8,46 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 
-use crate::cmd::cli::{Inputs, TrainArgs};
+use crate::cmd::cli::{Inputs, LiveDecay, TrainArgs};
 use crate::export::loss::{self, LossRow, TrainMeans};
 use crate::model::checkpoint;
 use crate::text::data::PairConfig;
 use crate::text::masking::Masker;
-use crate::train::optim::Schedule;
-use crate::train::{EvalStats, StepStats, TrainConfig, Trainer};
+use crate::train::optim::{Decay, Schedule};
+use crate::train::worker::EVAL_EVERY_STEPS;
+use crate::train::{EvalStats, RECOMMENDED, StepStats, TrainConfig, Trainer, default_threads};
+
+/// When a run stops: after `steps` steps, or `seconds` of training, whichever comes first.
+#[derive(Debug, Clone, Copy)]
+struct Budget {
+    steps: Option<usize>,
+    seconds: Option<f64>,
+}
+
+impl Budget {
+    fn spent(&self, step: usize, secs: f64) -> bool {
+        self.steps.is_some_and(|n| step >= n) || self.seconds.is_some_and(|s| secs >= s)
+    }
+}
 
 pub fn run(inputs: &Inputs, args: &TrainArgs) -> Result<()> {
     if !(args.lr.is_finite() && args.lr > 0.0 && args.lr <= 1.0) {
         anyhow::bail!("--lr {} is not a usable learning rate: give a number in (0, 1], e.g. 2e-3", args.lr);
     }
-    if args.steps == 0 {
+    if args.steps == Some(0) {
         anyhow::bail!("--steps 0 trains nothing: give at least 1");
+    }
+    if let Some(s) = args.seconds.filter(|s| !(s.is_finite() && *s > 0.0)) {
+        anyhow::bail!("--seconds {s} is not a duration: give a number of seconds above 0, e.g. 600");
+    }
+    if args.live && args.steps.is_none() && args.seconds.is_none() {
+        anyhow::bail!("train --live runs until told to stop: give --seconds N (or --steps N)");
+    }
+    if let Some(n) = args.threads.filter(|&n| n == 0 || n > args.batch) {
+        anyhow::bail!("--threads {n}: give 1 to {} (each thread takes a share of the batch's pairs)", args.batch);
+    }
+    if args.eval_every == Some(0) {
+        anyhow::bail!("--eval-every 0 never evaluates: give at least 1");
     }
     if args.batch == 0 {
         anyhow::bail!("--batch 0 holds no pairs: give at least 1 (the recommended run uses 32)");
@@ -35,12 +61,30 @@ pub fn run(inputs: &Inputs, args: &TrainArgs) -> Result<()> {
     let tok = super::load_tokenizer(inputs)?;
     let corpus = super::load_corpus(inputs, &tok)?;
     let (cfg, params) = super::load_model_shaped(inputs, &tok, &args.shape, args.max_seq_length)?;
-    let tcfg = TrainConfig {
-        batch_size: args.batch,
-        pair: PairConfig { max_seq_length: args.max_seq_length, task: inputs.sentence_task, ..PairConfig::default() },
-        schedule: Schedule { peak: args.lr, warmup: args.warmup.min(args.steps), total: args.steps, floor: 0.0 },
-        seed: inputs.seed,
-        ..TrainConfig::default()
+    let (tcfg, budget, eval_every) = if args.live {
+        let mut tcfg = TrainConfig::live(inputs.seed, inputs.sentence_task);
+        if let Some(d) = args.decay {
+            tcfg.schedule.decay = live_decay(d);
+        }
+        if let Some(n) = args.threads {
+            tcfg.threads = n;
+        }
+        (tcfg, Budget { steps: args.steps, seconds: args.seconds }, args.eval_every.unwrap_or(EVAL_EVERY_STEPS))
+    } else {
+        let steps = args.steps.unwrap_or(RECOMMENDED.steps);
+        let tcfg = TrainConfig {
+            batch_size: args.batch,
+            pair: PairConfig {
+                max_seq_length: args.max_seq_length,
+                task: inputs.sentence_task,
+                ..PairConfig::default()
+            },
+            schedule: Schedule::linear(args.lr, args.warmup.min(steps), steps, 0.0),
+            seed: inputs.seed,
+            threads: args.threads.unwrap_or_else(default_threads),
+            ..TrainConfig::default()
+        };
+        (tcfg, Budget { steps: Some(steps), seconds: None }, args.eval_every.unwrap_or(500))
     };
     let mut trainer = Trainer::new(cfg, params, corpus, Masker::for_tokenizer(&tok), tcfg)?;
     let stop = Arc::new(AtomicBool::new(false));
@@ -53,6 +97,12 @@ pub fn run(inputs: &Inputs, args: &TrainArgs) -> Result<()> {
     let (train_docs, held_docs) = trainer.corpus().split();
     let v = trainer.cfg.vocab_size as f32;
     let head = inputs.sentence_task.head();
+    say(format!(
+        "{}; {} threads",
+        if args.live { "live run, as the TUI trains" } else { "training run" },
+        trainer.tcfg.threads
+    ));
+    say(format!("schedule: {}", trainer.tcfg.schedule.describe()));
     say(format!(
         "step 0: MLM loss {:.3} (ln V = ln {} = {:.3}), {head} loss {:.3} (ln 2 = {:.3}); held-out MLM top-1 {:.1}%, {head} {:.1}%; \
          {} parameters, {} training / {} held-out documents ({} held-out pairs); sentence task {}",
@@ -70,7 +120,7 @@ pub fn run(inputs: &Inputs, args: &TrainArgs) -> Result<()> {
         inputs.sentence_task.name(),
     ));
     if args.json {
-        println!("{}", json_line(0, 0.0, None, &e));
+        println!("{}", json_line(0, 0.0, None, None, &e));
     } else {
         println!(
             "{:>6} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9}",
@@ -84,11 +134,34 @@ pub fn run(inputs: &Inputs, args: &TrainArgs) -> Result<()> {
         );
     }
     let mut history = vec![loss_row(0, None, &e)];
-    let mut bar = super::progress::Progress::new(args.steps);
+    // The bar counts steps, or tenths of a second when only --seconds bounds the run.
+    let by_time = budget.steps.is_none();
+    let ticks = |step: usize, secs: f64| if by_time { (secs * 10.0) as usize } else { step };
+    let mut bar =
+        super::progress::Progress::new(budget.steps.unwrap_or_else(|| ticks(0, budget.seconds.unwrap_or(0.0))));
     let start = Instant::now();
     let mut window: Vec<StepStats> = Vec::new();
     let result = loop {
-        if trainer.step >= args.steps || stop.load(Ordering::SeqCst) {
+        let elapsed = start.elapsed().as_secs_f64();
+        let done = budget.spent(trainer.step, elapsed);
+        if !window.is_empty() && (trainer.step.is_multiple_of(eval_every) || done) {
+            let (n, secs) = (window.len().max(1) as f32, elapsed as f32);
+            let train = (
+                window.iter().map(|s| s.mlm_loss).sum::<f32>() / n,
+                window.iter().map(|s| s.nsp_loss).sum::<f32>() / n,
+            );
+            let e = trainer.evaluate();
+            let lr = window.last().map(|s| s.lr);
+            history.push(loss_row(trainer.step, Some(means(&window)), &e));
+            let line = if args.json {
+                json_line(trainer.step, secs, Some(train), lr, &e).to_string()
+            } else {
+                report_line(trainer.step, secs, train, &e)
+            };
+            bar.println(&line);
+            window.clear();
+        }
+        if done || stop.load(Ordering::SeqCst) {
             break Ok(());
         }
         match trainer.train_step() {
@@ -96,23 +169,10 @@ pub fn run(inputs: &Inputs, args: &TrainArgs) -> Result<()> {
             Err(e) => break Err(e),
         }
         let last = window.last().copied().unwrap_or_default();
-        bar.set(trainer.step, format!("MLM {:.3}  {head} {:.3}", last.mlm_loss, last.nsp_loss));
-        if trainer.step.is_multiple_of(args.eval_every.max(1)) || trainer.step == args.steps {
-            let (n, secs) = (window.len().max(1) as f32, start.elapsed().as_secs_f32());
-            let train = (
-                window.iter().map(|s| s.mlm_loss).sum::<f32>() / n,
-                window.iter().map(|s| s.nsp_loss).sum::<f32>() / n,
-            );
-            let e = trainer.evaluate();
-            history.push(loss_row(trainer.step, Some(means(&window)), &e));
-            let line = if args.json {
-                json_line(trainer.step, secs, Some(train), &e).to_string()
-            } else {
-                report_line(trainer.step, secs, train, &e)
-            };
-            bar.println(&line);
-            window.clear();
-        }
+        bar.set(
+            ticks(trainer.step, start.elapsed().as_secs_f64()),
+            format!("MLM {:.3}  {head} {:.3}", last.mlm_loss, last.nsp_loss),
+        );
     };
     drop(bar);
     if let Some(path) = &args.csv {
@@ -130,6 +190,16 @@ pub fn run(inputs: &Inputs, args: &TrainArgs) -> Result<()> {
             trainer.step,
             args.out.display()
         ))),
+    }
+}
+
+/// The schedule a `--decay` names (docs/TRAINING.md, "The live schedule").
+fn live_decay(d: LiveDecay) -> Decay {
+    match d {
+        LiveDecay::Linear1700 => Decay::Linear { total: RECOMMENDED.steps, floor: 0.1 },
+        LiveDecay::Constant => Decay::Constant,
+        LiveDecay::Rsqrt => Decay::InverseSqrt { from: 4000, floor: 0.05 },
+        LiveDecay::Cosine30k => Decay::Cosine { total: 30_000, floor: 0.05 },
     }
 }
 
@@ -165,13 +235,20 @@ fn report_line(step: usize, secs: f32, (mlm, nsp): (f32, f32), e: &EvalStats) ->
 }
 
 /// One evaluation as `train --json` prints it; accuracies are fractions, and the training
-/// losses (the mean since the last line) are null at step 0.
-pub fn json_line(step: usize, secs: f32, train: Option<(f32, f32)>, e: &EvalStats) -> serde_json::Value {
+/// losses (the mean since the last line) and the last step's learning rate are null at step 0.
+pub fn json_line(
+    step: usize,
+    secs: f32,
+    train: Option<(f32, f32)>,
+    lr: Option<f32>,
+    e: &EvalStats,
+) -> serde_json::Value {
     serde_json::json!({
         "step": step,
         "seconds": secs,
         "train_mlm": train.map(|t| t.0),
         "train_nsp": train.map(|t| t.1),
+        "lr": lr,
         "heldout_mlm_loss": e.mlm_loss,
         "heldout_mlm_top1": e.mlm_accuracy,
         "heldout_nsp_acc": e.nsp_accuracy,

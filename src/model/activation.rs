@@ -5,7 +5,7 @@ use ndarray::{Array2, ArrayView2, Zip};
 use rand::{Rng, RngExt};
 
 use super::config::Activation;
-use super::fastmath::{exp, gelu_and_grad, simd};
+use super::fastmath::{exp, gelu_and_grad, simd_fn};
 
 const SQRT_2_OVER_PI: f32 = 0.797_884_6;
 
@@ -17,18 +17,7 @@ impl Activation {
         let xs = x.as_slice().expect("standard layout");
         let mut y = vec![0.0; xs.len()];
         let mut d = vec![0.0; xs.len()];
-        let out = y.iter_mut().zip(d.iter_mut()).zip(xs);
-        simd(|| match self {
-            // y = x Φ(x), y' = Φ(x) + x φ(x)
-            Activation::Gelu => out.for_each(|((y, d), &x)| (*y, *d) = gelu_and_grad(x)),
-            // y = ½x(1 + tanh u), u = √(2/π)(x + 0.044715x³)
-            Activation::GeluNew => out.for_each(|((y, d), &x)| {
-                let u = SQRT_2_OVER_PI * (x + 0.044_715 * x * x * x);
-                let t = 1.0 - 2.0 / (exp(2.0 * u) + 1.0);
-                *y = 0.5 * x * (1.0 + t);
-                *d = 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * SQRT_2_OVER_PI * (1.0 + 3.0 * 0.044_715 * x * x);
-            }),
-        });
+        activate(self, xs, &mut y, &mut d);
         let shape = x.dim();
         (Array2::from_shape_vec(shape, y).expect("shape"), Array2::from_shape_vec(shape, d).expect("shape"))
     }
@@ -37,6 +26,24 @@ impl Activation {
     pub fn backward(dy: ArrayView2<f32>, deriv: ArrayView2<f32>) -> Array2<f32> {
         &dy * &deriv
     }
+}
+
+simd_fn! {
+/// y ← act(x) and d ← act'(x), element by element.
+fn activate(act: Activation, xs: &[f32], y: &mut [f32], d: &mut [f32]) {
+    let out = y.iter_mut().zip(d.iter_mut()).zip(xs);
+    match act {
+        // y = x Φ(x), y' = Φ(x) + x φ(x)
+        Activation::Gelu => out.for_each(|((y, d), &x)| (*y, *d) = gelu_and_grad(x)),
+        // y = ½x(1 + tanh u), u = √(2/π)(x + 0.044715x³)
+        Activation::GeluNew => out.for_each(|((y, d), &x)| {
+            let u = SQRT_2_OVER_PI * (x + 0.044_715 * x * x * x);
+            let t = 1.0 - 2.0 / (exp(2.0 * u) + 1.0);
+            *y = 0.5 * x * (1.0 + t);
+            *d = 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * SQRT_2_OVER_PI * (1.0 + 3.0 * 0.044_715 * x * x);
+        }),
+    }
+}
 }
 
 /// y = tanh(x) → dx = dy (1 − y²), from the forward output.
@@ -49,13 +56,19 @@ pub fn tanh_backward(dy: ArrayView2<f32>, y: ArrayView2<f32>) -> Array2<f32> {
 /// Inverted dropout: a mask of 0 or 1/(1−p), `None` when dropout is off.
 pub type DropMask = Option<Array2<f32>>;
 
-/// Draws a mask for `shape` when `rng` is given (training) and p > 0. Each 64-bit draw
-/// gives four 16-bit uniforms, so p is resolved to 1/65536.
+/// Draws a mask for `shape` when `rng` is given (training) and p > 0.
 pub fn dropout_mask<R: Rng>(shape: (usize, usize), p: f32, rng: Option<&mut R>) -> DropMask {
     let rng = rng.filter(|_| p > 0.0)?;
+    let mut mask = vec![0.0f32; shape.0 * shape.1];
+    fill_dropout(&mut mask, p, rng);
+    Some(Array2::from_shape_vec(shape, mask).expect("shape"))
+}
+
+/// Fills `mask` with 0 (probability p) or 1/(1−p), and returns it. Each 64-bit draw gives
+/// four 16-bit uniforms, so p is resolved to 1/65536.
+pub fn fill_dropout<'a, R: Rng>(mask: &'a mut [f32], p: f32, rng: &mut R) -> &'a [f32] {
     let keep = 1.0 / (1.0 - p);
     let threshold = (p * 65536.0).round() as u32;
-    let mut mask = vec![0.0f32; shape.0 * shape.1];
     for chunk in mask.chunks_mut(4) {
         let bits: u64 = rng.random();
         for (i, m) in chunk.iter_mut().enumerate() {
@@ -63,7 +76,7 @@ pub fn dropout_mask<R: Rng>(shape: (usize, usize), p: f32, rng: Option<&mut R>) 
             *m = if u < threshold { 0.0 } else { keep };
         }
     }
-    Some(Array2::from_shape_vec(shape, mask).expect("shape"))
+    mask
 }
 
 /// x ← x ⊙ mask (forward and backward are the same product).

@@ -1,15 +1,27 @@
 //! Multi-head self-attention and its output block (HF `BertSelfAttention` +
 //! `BertSelfOutput`): softmax(Q Kᵀ/√d + mask) V, dropout on the probabilities, then
 //! dense, dropout and LayerNorm(x + residual).
+//!
+//! How it is computed, for speed (docs/PERFORMANCE.md), without changing the math:
+//! - Q, K and V come from one product with the three weight matrices stacked, (N, 3H).
+//! - Each (sequence, head) works on column blocks of that product in place: the products
+//!   write straight into their outputs (no temporaries), with 1/√d folded into Q Kᵀ.
+//! - Keys after a sequence's last real token are padding: their probability is exactly 0
+//!   (as HF's `f32::MIN` mask gives after exp), so they are left out of the products
+//!   instead of computed and zeroed. Padding *queries* are computed, as in HF.
+//! - Scale, mask, softmax and dropout are one pass per row; backward infers the dropout
+//!   mask from the dropped probabilities (see [`softmax_backward_row`]).
 
-use ndarray::{Array2, Array3, ArrayView2, Axis, s};
+use ndarray::linalg::general_mat_mul;
+use ndarray::{Array1, Array2, Array3, ArrayView2, ArrayViewMut2, Axis, concatenate, s};
 use rand::Rng;
 
-use super::activation::{DropMask, apply_dropout, dropout_mask};
+use super::activation::{DropMask, apply_dropout, dropout_mask, fill_dropout};
 use super::config::BertConfig;
-use super::fastmath::{exp, simd, sum};
+use super::fastmath::{exp, masked_max, simd_fn, sum};
 use super::layer_norm::NormCache;
 use super::params::LayerParams;
+use super::profile::{Part, time};
 
 /// The geometry of a batch: sizes and which keys are real.
 #[derive(Debug, Clone, Copy)]
@@ -22,13 +34,12 @@ pub struct Shape<'a> {
 #[derive(Debug, Clone, Default)]
 pub struct AttentionCache {
     pub x: Array2<f32>,
-    pub q: Array2<f32>,
-    pub k: Array2<f32>,
-    pub v: Array2<f32>,
+    /// [Q | K | V]: (B·T, 3H).
+    pub qkv: Array2<f32>,
     /// Softmax output before dropout: (B·A, T, T).
     pub probs: Array3<f32>,
-    /// Dropout on the probabilities, (B·A·T, T), or none.
-    pub probs_drop: DropMask,
+    /// The probabilities after dropout, (B·A, T, T), or none when dropout is off.
+    pub dropped: Option<Array3<f32>>,
     pub ctx: Array2<f32>,
     pub out_drop: DropMask,
     pub norm: NormCache,
@@ -42,32 +53,62 @@ pub fn forward<R: Rng>(
     x: Array2<f32>,
     mut rng: Option<&mut R>,
 ) -> (Array2<f32>, AttentionCache) {
-    let (b, t, a, d) = (shape.batch, shape.seq, cfg.num_attention_heads, cfg.head_dim());
-    let (q, k, v) = (l.query.forward(x.view()), l.key.forward(x.view()), l.value.forward(x.view()));
+    let (b, t, a, d, hid) = (shape.batch, shape.seq, cfg.num_attention_heads, cfg.head_dim(), cfg.hidden_size);
+    let qkv = time(Part::Projections, || {
+        let (w, bias) = stacked_qkv(l);
+        let mut qkv = Array2::zeros((x.nrows(), 3 * hid));
+        qkv.assign(&bias);
+        general_mat_mul(1.0, &x, &w.t(), 1.0, &mut qkv);
+        qkv
+    });
     let scale = 1.0 / (d as f32).sqrt();
+    let p_drop = if rng.is_some() { cfg.attention_probs_dropout_prob } else { 0.0 };
     let mut probs = Array3::zeros((b * a, t, t));
-    let probs_drop = dropout_mask((b * a * t, t), cfg.attention_probs_dropout_prob, rng.as_deref_mut());
+    let mut dropped = (p_drop > 0.0).then(|| Array3::zeros((b * a, t, t)));
     let mut ctx = Array2::zeros(x.dim());
+    let mut mask = vec![0.0f32; t * t];
     for bi in 0..b {
         let rows = bi * t..(bi + 1) * t;
-        let keys = &shape.attention[rows.clone()];
+        let (keep, len) = keys_of(&shape.attention[rows.clone()]);
         for h in 0..a {
-            let cols = h * d..(h + 1) * d;
-            let qh = q.slice(s![rows.clone(), cols.clone()]);
-            let kh = k.slice(s![rows.clone(), cols.clone()]);
+            let (qc, kc, vc) =
+                (h * d..(h + 1) * d, hid + h * d..hid + (h + 1) * d, 2 * hid + h * d..2 * hid + (h + 1) * d);
+            let kh = qkv.slice(s![bi * t..bi * t + len, kc]);
             let mut p = probs.index_axis_mut(Axis(0), bi * a + h);
-            p.assign(&(qh.dot(&kh.t()) * scale));
-            softmax_rows(p.view_mut(), keys);
-            let pd = dropped(p.view(), &probs_drop, (bi * a + h) * t, t);
-            ctx.slice_mut(s![rows.clone(), cols.clone()]).assign(&pd.dot(&v.slice(s![rows.clone(), cols])));
+            let mut p = p.slice_mut(s![.., ..len]);
+            time(Part::AttentionProducts, || {
+                general_mat_mul(scale, &qkv.slice(s![rows.clone(), qc]), &kh.t(), 0.0, &mut p)
+            });
+            let mut pd = dropped.as_mut().map(|dr| dr.index_axis_mut(Axis(0), bi * a + h));
+            time(Part::Softmax, || {
+                let mask =
+                    rng.as_deref_mut().filter(|_| p_drop > 0.0).map(|r| fill_dropout(&mut mask[..t * len], p_drop, r));
+                softmax_rows(
+                    p.view_mut(),
+                    pd.as_mut().map(|pd| pd.slice_mut(s![.., ..len])),
+                    &keep[..len],
+                    mask.map(|m| &m[..]),
+                );
+            });
+            let pv = match &pd {
+                Some(pd) => pd.slice(s![.., ..len]),
+                None => p.view(),
+            };
+            time(Part::AttentionProducts, || {
+                let vh = qkv.slice(s![bi * t..bi * t + len, vc]);
+                general_mat_mul(1.0, &pv, &vh, 0.0, &mut ctx.slice_mut(s![rows.clone(), h * d..(h + 1) * d]))
+            });
         }
     }
-    let mut y = l.attn_out.forward(ctx.view());
-    let out_drop = dropout_mask(y.dim(), cfg.hidden_dropout_prob, rng);
-    apply_dropout(&mut y, &out_drop);
-    y += &x;
-    let (y, norm) = l.attn_norm.forward(y.view(), cfg.layer_norm_eps);
-    (y, AttentionCache { x, q, k, v, probs, probs_drop, ctx, out_drop, norm })
+    let mut y = time(Part::Projections, || l.attn_out.forward(ctx.view()));
+    let (y, out_drop, norm) = time(Part::LayerNorm, || {
+        let out_drop = dropout_mask(y.dim(), cfg.hidden_dropout_prob, rng);
+        apply_dropout(&mut y, &out_drop);
+        y += &x;
+        let (y, norm) = l.attn_norm.forward(y.view(), cfg.layer_norm_eps);
+        (y, out_drop, norm)
+    });
+    (y, AttentionCache { x, qkv, probs, dropped, ctx, out_drop, norm })
 }
 
 /// dy: (B·T, H) → dx: (B·T, H), adding every weight's gradient into `g`.
@@ -79,65 +120,140 @@ pub fn backward(
     c: &AttentionCache,
     g: &mut LayerParams,
 ) -> Array2<f32> {
-    let (b, t, a, d) = (shape.batch, shape.seq, cfg.num_attention_heads, cfg.head_dim());
+    let (b, t, a, d, hid) = (shape.batch, shape.seq, cfg.num_attention_heads, cfg.head_dim(), cfg.hidden_size);
     let scale = 1.0 / (d as f32).sqrt();
-    let dres = l.attn_norm.backward(dy.view(), &c.norm, &mut g.attn_norm);
-    let mut dout = dres.clone();
-    apply_dropout(&mut dout, &c.out_drop);
-    let dctx = l.attn_out.backward(dout.view(), c.ctx.view(), &mut g.attn_out);
-    let (mut dq, mut dk, mut dv) = (Array2::zeros(c.q.dim()), Array2::zeros(c.k.dim()), Array2::zeros(c.v.dim()));
+    let (dres, dout) = time(Part::LayerNorm, || {
+        let dres = l.attn_norm.backward(dy.view(), &c.norm, &mut g.attn_norm);
+        let mut dout = dres.clone();
+        apply_dropout(&mut dout, &c.out_drop);
+        (dres, dout)
+    });
+    let dctx = time(Part::Projections, || l.attn_out.backward(dout.view(), c.ctx.view(), &mut g.attn_out));
+    let keep_prob = 1.0 - cfg.attention_probs_dropout_prob;
+    let mut dqkv = Array2::<f32>::zeros(c.qkv.dim());
+    let mut ds = Array2::<f32>::zeros((t, t));
     for bi in 0..b {
         let rows = bi * t..(bi + 1) * t;
+        let (_, len) = keys_of(&shape.attention[rows.clone()]);
+        let real = bi * t..bi * t + len;
         for h in 0..a {
-            let idx = s![rows.clone(), h * d..(h + 1) * d];
+            let (qc, kc, vc) =
+                (h * d..(h + 1) * d, hid + h * d..hid + (h + 1) * d, 2 * hid + h * d..2 * hid + (h + 1) * d);
             let p = c.probs.index_axis(Axis(0), bi * a + h);
-            let pd = dropped(p, &c.probs_drop, (bi * a + h) * t, t);
-            let dctx_h = dctx.slice(idx);
-            dv.slice_mut(idx).assign(&pd.t().dot(&dctx_h));
-            let mut dp = dctx_h.dot(&c.v.slice(idx).t());
-            if let Some(m) = &c.probs_drop {
-                dp *= &m.slice(s![(bi * a + h) * t..(bi * a + h + 1) * t, ..]);
-            }
-            // softmax backward, row by row: ds = p ⊙ (dp − Σ dp⊙p)
-            for (mut dr, pr) in dp.axis_iter_mut(Axis(0)).zip(p.axis_iter(Axis(0))) {
-                let dot: f32 = dr.iter().zip(pr).map(|(x, y)| x * y).sum();
-                dr.zip_mut_with(&pr, |x, &y| *x = y * (*x - dot) * scale);
-            }
-            dq.slice_mut(idx).assign(&dp.dot(&c.k.slice(idx)));
-            dk.slice_mut(idx).assign(&dp.t().dot(&c.q.slice(idx)));
+            let p = p.slice(s![.., ..len]);
+            let pd = c.dropped.as_ref().map(|dr| dr.index_axis(Axis(0), bi * a + h));
+            let pv = pd.as_ref().map_or(p, |pd| pd.slice(s![.., ..len]));
+            let dctx_h = dctx.slice(s![rows.clone(), qc.clone()]);
+            let mut ds = ds.slice_mut(s![.., ..len]);
+            time(Part::AttentionProducts, || {
+                general_mat_mul(1.0, &pv.t(), &dctx_h, 0.0, &mut dqkv.slice_mut(s![real.clone(), vc.clone()]));
+                general_mat_mul(1.0, &dctx_h, &c.qkv.slice(s![real.clone(), vc]).t(), 0.0, &mut ds);
+            });
+            time(Part::Softmax, || softmax_backward(ds.view_mut(), p, pd.is_some().then_some(pv), keep_prob, scale));
+            time(Part::AttentionProducts, || {
+                let kh = c.qkv.slice(s![real.clone(), kc.clone()]);
+                general_mat_mul(1.0, &ds, &kh, 0.0, &mut dqkv.slice_mut(s![rows.clone(), qc.clone()]));
+                general_mat_mul(
+                    1.0,
+                    &ds.t(),
+                    &c.qkv.slice(s![rows.clone(), qc]),
+                    0.0,
+                    &mut dqkv.slice_mut(s![real.clone(), kc]),
+                );
+            });
         }
     }
-    let mut dx = dres;
-    dx += &l.query.backward(dq.view(), c.x.view(), &mut g.query);
-    dx += &l.key.backward(dk.view(), c.x.view(), &mut g.key);
-    dx += &l.value.backward(dv.view(), c.x.view(), &mut g.value);
-    dx
+    time(Part::Projections, || {
+        for (i, lin) in [&mut g.query, &mut g.key, &mut g.value].into_iter().enumerate() {
+            let dpart = dqkv.slice(s![.., i * hid..(i + 1) * hid]);
+            general_mat_mul(1.0, &dpart.t(), &c.x, 1.0, &mut lin.w);
+            lin.b += &dpart.sum_axis(Axis(0));
+        }
+        let (w, _) = stacked_qkv(l);
+        let mut dx = dres;
+        general_mat_mul(1.0, &dqkv, &w, 1.0, &mut dx);
+        dx
+    })
 }
 
-/// Row-wise softmax in place, keys that are padding masked out.
-/// Padding keys get probability exactly 0, as exp(MASKED − max) underflows to in HF.
-pub fn softmax_rows(mut s: ndarray::ArrayViewMut2<f32>, keys: &[bool]) {
-    simd(|| softmax_rows_inner(s.view_mut(), keys))
+/// [W_q; W_k; W_v]: (3H, H) and [b_q; b_k; b_v]: (3H), so one product gives Q, K and V.
+fn stacked_qkv(l: &LayerParams) -> (Array2<f32>, Array1<f32>) {
+    let w = concatenate![Axis(0), l.query.w, l.key.w, l.value.w];
+    let b = concatenate![Axis(0), l.query.b, l.key.b, l.value.b];
+    (w, b)
+}
+
+/// A sequence's keys as 1 (real) or 0 (padding), and how many lead up to the last real
+/// one: the keys after it are left out of the products.
+fn keys_of(real: &[bool]) -> (Vec<f32>, usize) {
+    let len = real.iter().rposition(|&k| k).map_or(real.len(), |i| i + 1);
+    (real.iter().map(|&k| if k { 1.0 } else { 0.0 }).collect(), len)
+}
+
+simd_fn! {
+/// Row-wise softmax in place over scores already scaled, padding keys (`keep` 0) masked
+/// out with probability exactly 0, as exp(`f32::MIN` − max) underflows to in HF. With a
+/// dropout `mask` (row-major, one row per score row), also writes p ⊙ mask into `dropped`.
+pub fn softmax_rows(s: ArrayViewMut2<f32>, dropped: Option<ArrayViewMut2<f32>>, keep: &[f32], mask: Option<&[f32]>) {
+    let mut s = s;
+    {
+        let n = keep.len();
+        for mut row in s.axis_iter_mut(Axis(0)) {
+            softmax_row(row.as_slice_mut().expect("rows of scores are contiguous"), keep);
+        }
+        if let (Some(mut dr), Some(m)) = (dropped, mask) {
+            for ((mut out, p), m) in dr.axis_iter_mut(Axis(0)).zip(s.axis_iter(Axis(0))).zip(m.chunks_exact(n)) {
+                let out = out.as_slice_mut().expect("rows of probabilities are contiguous");
+                let p = p.to_slice().expect("rows of probabilities are contiguous");
+                out.iter_mut().zip(p).zip(m).for_each(|((o, &p), &m)| *o = p * m);
+            }
+        }
+    }
+}
 }
 
 #[inline(always)]
-fn softmax_rows_inner(mut s: ndarray::ArrayViewMut2<f32>, keys: &[bool]) {
-    for mut row in s.axis_iter_mut(Axis(0)) {
-        let row = row.as_slice_mut().expect("probabilities are contiguous");
-        let max = row.iter().zip(keys).filter(|(_, k)| **k).fold(f32::NEG_INFINITY, |m, (&x, _)| m.max(x));
-        for (x, &k) in row.iter_mut().zip(keys) {
-            let e = exp(*x - max);
-            *x = if k { e } else { 0.0 };
-        }
-        let inv = 1.0 / sum(row);
-        row.iter_mut().for_each(|x| *x *= inv);
-    }
+fn softmax_row(row: &mut [f32], keep: &[f32]) {
+    let max = masked_max(row, keep);
+    row.iter_mut().zip(keep).for_each(|(x, &k)| *x = exp(*x - max) * k);
+    let inv = 1.0 / sum(row);
+    row.iter_mut().for_each(|x| *x *= inv);
 }
 
-/// The probabilities after dropout for one (batch, head): p ⊙ mask, or p itself.
-fn dropped(p: ArrayView2<f32>, mask: &DropMask, start: usize, t: usize) -> Array2<f32> {
-    match mask {
-        Some(m) => &p * &m.slice(s![start..start + t, ..]),
-        None => p.to_owned(),
+simd_fn! {
+/// In place, row by row: d(scores) from d(dropped probabilities) `ds`, the probabilities
+/// `p` and the dropped ones `pd`: ds ← scale · p ⊙ (dp̃ − Σ dp̃ ⊙ p) with dp̃ = dp ⊙ mask.
+///
+/// The mask is not stored: where pd ≠ 0 it was 1/keep_prob, and where pd = 0 either it was 0
+/// or p = 0, and a p of 0 zeroes that entry of ds whatever the mask was.
+fn softmax_backward(ds: ArrayViewMut2<f32>, p: ArrayView2<f32>, pd: Option<ArrayView2<f32>>, keep_prob: f32, scale: f32) {
+    let mut ds = ds;
+    {
+        let inv_keep = 1.0 / keep_prob;
+        for (i, (mut dr, pr)) in ds.axis_iter_mut(Axis(0)).zip(p.axis_iter(Axis(0))).enumerate() {
+            let dr = dr.as_slice_mut().expect("rows of ds are contiguous");
+            let pr = pr.to_slice().expect("rows of probabilities are contiguous");
+            if let Some(pd) = &pd {
+                let pdr = pd.row(i);
+                let pdr = pdr.to_slice().expect("rows of probabilities are contiguous");
+                dr.iter_mut().zip(pdr).for_each(|(d, &q)| *d *= if q != 0.0 { inv_keep } else { 0.0 });
+            }
+            softmax_backward_row(dr, pr, scale);
+        }
     }
+}
+}
+
+#[inline(always)]
+fn softmax_backward_row(dr: &mut [f32], pr: &[f32], scale: f32) {
+    let mut acc = [0.0f32; 8];
+    let (dc, pc) = (dr.chunks_exact(8), pr.chunks_exact(8));
+    let tail: f32 = dc.remainder().iter().zip(pc.remainder()).map(|(x, y)| x * y).sum();
+    for (d, p) in dc.zip(pc) {
+        for i in 0..8 {
+            acc[i] += d[i] * p[i];
+        }
+    }
+    let dot = acc.iter().sum::<f32>() + tail;
+    dr.iter_mut().zip(pr).for_each(|(x, &y)| *x = y * (*x - dot) * scale);
 }

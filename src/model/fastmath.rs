@@ -80,25 +80,60 @@ pub fn max(xs: &[f32]) -> f32 {
     xs.iter().fold(f32::NEG_INFINITY, |m, &x| m.max(x))
 }
 
-/// Runs `f` compiled for AVX2 and FMA when the CPU has them (detected at run time, so
-/// the binary still runs on any x86-64), else as it is. For element-wise hot loops.
+/// max over the xs whose `keep` is not 0 (−∞ if none), with sixteen running maxima so
+/// the loop vectorises.
 #[inline(always)]
-pub fn simd<R>(f: impl FnOnce() -> R) -> R {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
-            // SAFETY: both features were just detected on this CPU.
-            return unsafe { with_avx2(f) };
+pub fn masked_max(xs: &[f32], keep: &[f32]) -> f32 {
+    let mut acc = [f32::NEG_INFINITY; 16];
+    let (xc, kc) = (xs.chunks_exact(16), keep.chunks_exact(16));
+    let tail = xc.remainder().iter().zip(kc.remainder()).fold(
+        f32::NEG_INFINITY,
+        |m, (&x, &k)| {
+            if k != 0.0 && x > m { x } else { m }
+        },
+    );
+    for (x, k) in xc.zip(kc) {
+        for i in 0..16 {
+            let v = if k[i] != 0.0 { x[i] } else { f32::NEG_INFINITY };
+            acc[i] = if v > acc[i] { v } else { acc[i] };
         }
     }
-    f()
+    acc.iter().fold(tail, |m, &x| if x > m { x } else { m })
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn with_avx2<R>(f: impl FnOnce() -> R) -> R {
-    f()
+/// Defines a function whose body is compiled three times, for AVX-512, for AVX2 with FMA,
+/// and for any x86-64, and picks one at run time by what the CPU has (so the binary runs
+/// anywhere and uses what it finds). For element-wise hot loops: the body is inlined into
+/// each version, and so is everything it calls that is `#[inline(always)]`.
+///
+/// (A closure handed to one `#[target_feature]` function is not enough: the compiler
+/// keeps a large closure out of line, compiled for the baseline, with 4-wide SSE.)
+macro_rules! simd_fn {
+    ($(#[$m:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? $body:block) => {
+        $(#[$m])*
+        $vis fn $name($($arg: $ty),*) $(-> $ret)? {
+            #[inline(always)]
+            fn body($($arg: $ty),*) $(-> $ret)? $body
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx512f,avx2,fma")]
+                fn avx512($($arg: $ty),*) $(-> $ret)? { body($($arg),*) }
+                #[target_feature(enable = "avx2,fma")]
+                fn avx2($($arg: $ty),*) $(-> $ret)? { body($($arg),*) }
+                if std::arch::is_x86_feature_detected!("avx512f") {
+                    // SAFETY: the CPU has the features `avx512` is compiled for.
+                    return unsafe { avx512($($arg),*) };
+                }
+                if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+                    // SAFETY: the CPU has the features `avx2` is compiled for.
+                    return unsafe { avx2($($arg),*) };
+                }
+            }
+            body($($arg),*)
+        }
+    };
 }
+pub(crate) use simd_fn;
 
 #[cfg(test)]
 mod tests {

@@ -8,6 +8,7 @@ use super::activation::{DropMask, apply_dropout, dropout_mask};
 use super::config::{Activation, BertConfig};
 use super::layer_norm::NormCache;
 use super::params::LayerParams;
+use super::profile::{Part, time};
 
 #[derive(Debug, Clone, Default)]
 pub struct FeedForwardCache {
@@ -27,23 +28,34 @@ pub fn forward<R: Rng>(
     x: Array2<f32>,
     rng: Option<&mut R>,
 ) -> (Array2<f32>, FeedForwardCache) {
-    let pre = l.inter.forward(x.view());
-    let (act, deriv) = cfg.hidden_act.forward(pre.view());
-    let mut y = l.out.forward(act.view());
-    let drop = dropout_mask(y.dim(), cfg.hidden_dropout_prob, rng);
-    apply_dropout(&mut y, &drop);
-    y += &x;
-    let (y, norm) = l.out_norm.forward(y.view(), cfg.layer_norm_eps);
+    let (act, deriv, mut y) = time(Part::FeedForward, || {
+        let pre = l.inter.forward(x.view());
+        let (act, deriv) = cfg.hidden_act.forward(pre.view());
+        let y = l.out.forward(act.view());
+        (act, deriv, y)
+    });
+    let (y, drop, norm) = time(Part::LayerNorm, || {
+        let drop = dropout_mask(y.dim(), cfg.hidden_dropout_prob, rng);
+        apply_dropout(&mut y, &drop);
+        y += &x;
+        let (y, norm) = l.out_norm.forward(y.view(), cfg.layer_norm_eps);
+        (y, drop, norm)
+    });
     (y, FeedForwardCache { x, deriv, act, drop, norm })
 }
 
 /// dy: (N, H) → dx: (N, H)
 pub fn backward(l: &LayerParams, dy: Array2<f32>, c: &FeedForwardCache, g: &mut LayerParams) -> Array2<f32> {
-    let mut dx = l.out_norm.backward(dy.view(), &c.norm, &mut g.out_norm);
-    let mut dout = dx.clone();
-    apply_dropout(&mut dout, &c.drop);
-    let dact = l.out.backward(dout.view(), c.act.view(), &mut g.out);
-    let dpre = Activation::backward(dact.view(), c.deriv.view());
-    dx += &l.inter.backward(dpre.view(), c.x.view(), &mut g.inter);
+    let (mut dx, dout) = time(Part::LayerNorm, || {
+        let dx = l.out_norm.backward(dy.view(), &c.norm, &mut g.out_norm);
+        let mut dout = dx.clone();
+        apply_dropout(&mut dout, &c.drop);
+        (dx, dout)
+    });
+    time(Part::FeedForward, || {
+        let dact = l.out.backward(dout.view(), c.act.view(), &mut g.out);
+        let dpre = Activation::backward(dact.view(), c.deriv.view());
+        dx += &l.inter.backward(dpre.view(), c.x.view(), &mut g.inter);
+    });
     dx
 }

@@ -3,15 +3,11 @@
 
 use ndarray::{Array1, Array2, Axis};
 
-use super::fastmath::{exp, max, simd, sum};
+use super::fastmath::{exp, max, simd_fn, sum};
 
+simd_fn! {
 /// Per-row losses −log softmax(logits)[label], and the softmax probabilities.
 pub fn cross_entropy(logits: &Array2<f32>, labels: &[u32]) -> (Array1<f32>, Array2<f32>) {
-    simd(|| cross_entropy_inner(logits, labels))
-}
-
-#[inline(always)]
-fn cross_entropy_inner(logits: &Array2<f32>, labels: &[u32]) -> (Array1<f32>, Array2<f32>) {
     let mut probs = logits.as_standard_layout().into_owned();
     let mut losses = Array1::zeros(labels.len());
     for ((mut row, &label), loss) in probs.axis_iter_mut(Axis(0)).zip(labels).zip(losses.iter_mut()) {
@@ -26,6 +22,7 @@ fn cross_entropy_inner(logits: &Array2<f32>, labels: &[u32]) -> (Array1<f32>, Ar
         row.iter_mut().for_each(|x| *x *= inv);
     }
     (losses, probs)
+}
 }
 
 /// d(mean loss · weight)/d logits = weight · (p − onehot) / rows.

@@ -69,26 +69,107 @@ pub fn clip_grad_norm(g: &mut Grads, max_norm: f32) -> f32 {
     norm
 }
 
-/// Linear warm-up to `peak` over `warmup` steps, then linear decay to `floor · peak` at
-/// `total` (HF `get_linear_schedule_with_warmup` has floor 0; counted from step 1 so the
-/// first step moves). The TUI keeps a floor so open-ended training never stalls.
+/// Linear warm-up to `peak` over `warmup` steps (counted from step 1 so the first step
+/// moves), then a decay. `train` decays linearly to 0 at its last step, as HF's
+/// `get_linear_schedule_with_warmup`; the TUI's run has no last step, so it needs a decay
+/// that keeps learning (docs/TRAINING.md, "The live schedule").
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Schedule {
     pub peak: f32,
     pub warmup: usize,
-    pub total: usize,
-    pub floor: f32,
+    pub decay: Decay,
+}
+
+/// What the learning rate does after the warm-up; `floor` is a fraction of the peak.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Decay {
+    /// Linear to `floor · peak` at step `total`, then held there.
+    Linear { total: usize, floor: f32 },
+    /// The peak, for ever.
+    Constant,
+    /// The peak until step `from`, then peak · √(from / step): the Transformer's decay
+    /// (Vaswani et al. 2017, §5.3) as T5 holds it (Raffel et al. 2020, §3.1.2), which never
+    /// stops but slows down; held at `floor · peak` once it gets there.
+    InverseSqrt { from: usize, floor: f32 },
+    /// Half a cosine from the peak to `floor · peak` at step `total`, then held there.
+    Cosine { total: usize, floor: f32 },
 }
 
 impl Schedule {
+    /// Warm-up, then linear decay to `floor · peak` at `total`.
+    pub fn linear(peak: f32, warmup: usize, total: usize, floor: f32) -> Self {
+        Self { peak, warmup, decay: Decay::Linear { total, floor } }
+    }
+
     /// The learning rate of step `step` (0-based).
     pub fn lr(&self, step: usize) -> f32 {
         let s = step + 1;
         if s <= self.warmup {
             return self.peak * s as f32 / self.warmup.max(1) as f32;
         }
-        let left = self.total.saturating_sub(step) as f32;
-        let decay = (left / self.total.saturating_sub(self.warmup).max(1) as f32).clamp(0.0, 1.0);
-        self.peak * decay.max(self.floor)
+        let past = (s - self.warmup) as f32;
+        let factor = match self.decay {
+            Decay::Linear { total, floor } => {
+                let left = total.saturating_sub(step) as f32;
+                (left / total.saturating_sub(self.warmup).max(1) as f32).clamp(0.0, 1.0).max(floor)
+            }
+            Decay::Constant => 1.0,
+            Decay::InverseSqrt { from, floor } => (from.max(1) as f32 / s.max(from) as f32).sqrt().max(floor),
+            Decay::Cosine { total, floor } => {
+                let span = total.saturating_sub(self.warmup).max(1) as f32;
+                let t = (past / span).min(1.0);
+                floor + (1.0 - floor) * 0.5 * (1.0 + (std::f32::consts::PI * t).cos())
+            }
+        };
+        self.peak * factor
+    }
+
+    /// Its name in `train --json` and docs/TRAINING.md.
+    pub fn describe(&self) -> String {
+        let Self { peak, warmup, decay } = self;
+        match decay {
+            Decay::Linear { total, floor } => {
+                format!("warm-up {warmup}, peak {peak:e}, linear to {floor}×peak at step {total}")
+            }
+            Decay::Constant => format!("warm-up {warmup}, then constant {peak:e}"),
+            Decay::InverseSqrt { from, floor } => {
+                format!("warm-up {warmup}, peak {peak:e} to step {from}, then ×√({from}/step), at least {floor}×peak")
+            }
+            Decay::Cosine { total, floor } => {
+                format!("warm-up {warmup}, peak {peak:e}, cosine to {floor}×peak at step {total}")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Decay, Schedule};
+
+    #[test]
+    fn every_decay_warms_up_then_follows_its_shape() {
+        let peak = 2e-3;
+        let shapes = [
+            Decay::Linear { total: 1000, floor: 0.1 },
+            Decay::Constant,
+            Decay::InverseSqrt { from: 400, floor: 0.05 },
+            Decay::Cosine { total: 1000, floor: 0.0 },
+        ];
+        for decay in shapes {
+            let s = Schedule { peak, warmup: 100, decay };
+            assert_eq!(s.lr(0), peak / 100.0, "{decay:?}: the first step moves");
+            assert_eq!(s.lr(99), peak, "{decay:?}: the warm-up ends at the peak");
+            let later: Vec<f32> = (100..5000).map(|i| s.lr(i)).collect();
+            assert!(later.windows(2).all(|w| w[1] <= w[0]), "{decay:?}: never rises after the warm-up");
+        }
+        let lin = Schedule { peak, warmup: 100, decay: Decay::Linear { total: 1000, floor: 0.1 } };
+        assert!((lin.lr(549) - peak * 0.5).abs() < 1e-9 && lin.lr(5000) == peak * 0.1);
+        let rsqrt = Schedule { peak, warmup: 100, decay: Decay::InverseSqrt { from: 400, floor: 0.05 } };
+        assert_eq!(rsqrt.lr(399), peak, "the peak until step 400");
+        assert!((rsqrt.lr(1599) - peak * 0.5).abs() < 1e-9, "step 1,600: √(400/1600) = 0.5");
+        assert_eq!(rsqrt.lr(1_000_000), peak * 0.05, "held at the floor");
+        let cos = Schedule { peak, warmup: 100, decay: Decay::Cosine { total: 1100, floor: 0.0 } };
+        assert!((cos.lr(599) - peak * 0.5).abs() < 1e-8, "half-way: half the peak");
+        assert_eq!(Schedule { peak, warmup: 100, decay: Decay::Constant }.lr(123_456), peak);
     }
 }

@@ -6,12 +6,13 @@ use ndarray::Axis;
 use rand::rngs::{SmallRng, StdRng};
 use rand::{RngExt, SeedableRng};
 
+use crate::model::profile::{Part, time};
 use crate::model::{self, BertConfig, Grads, LossWeights, Params};
 use crate::text::batch::Batch;
 use crate::text::corpus::{Corpus, SentenceTask};
 use crate::text::data::{PairConfig, Stream, held_out_batches};
 use crate::text::masking::Masker;
-use crate::train::optim::{AdamW, Schedule, clip_grad_norm};
+use crate::train::optim::{AdamW, Decay, Schedule, clip_grad_norm};
 
 /// Training hyper-parameters; see README "Design decisions" for why these values.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -40,10 +41,19 @@ pub struct Recipe {
 
 pub const RECOMMENDED: Recipe = Recipe { steps: 1700, peak_lr: 2e-3, warmup: 200, batch: 32, max_seq_length: 128 };
 
+/// The TUI's open-ended run, which `train --live` repeats: the recommended warm-up and
+/// peak, then a decay with no last step. Chosen by the experiments in docs/TRAINING.md
+/// ("The live schedule"), run with this trainer headless.
+pub const LIVE_SCHEDULE: Schedule = Schedule {
+    peak: RECOMMENDED.peak_lr,
+    warmup: RECOMMENDED.warmup,
+    decay: Decay::Linear { total: RECOMMENDED.steps, floor: 0.1 },
+};
+
 impl Recipe {
     /// Warm-up, then linear decay to `floor · peak` at `total`.
     pub fn schedule(&self, total: usize, floor: f32) -> Schedule {
-        Schedule { peak: self.peak_lr, warmup: self.warmup, total, floor }
+        Schedule::linear(self.peak_lr, self.warmup, total, floor)
     }
 }
 
@@ -62,6 +72,14 @@ impl Default for TrainConfig {
 }
 
 impl TrainConfig {
+    /// The TUI's training settings (and `train --live`'s): the recommended batch and
+    /// sequence length, [`LIVE_SCHEDULE`], [`live_threads`].
+    pub fn live(seed: u64, task: SentenceTask) -> Self {
+        let defaults = TrainConfig::default();
+        let pair = PairConfig { task, ..defaults.pair };
+        TrainConfig { schedule: LIVE_SCHEDULE, seed, pair, threads: live_threads(), ..defaults }
+    }
+
     /// The loss weights a step uses: the chosen ones, with the sentence head's at 0 when
     /// the sentence task is `none`.
     pub fn loss_weights(&self) -> LossWeights {
@@ -280,9 +298,19 @@ pub fn argmax_hits(logits: &ndarray::Array2<f32>, labels: &[u32]) -> usize {
 /// it makes a run independent of the machine's core count.
 pub const REPEATABLE_THREADS: usize = 2;
 
-/// One thread per core, at most 8.
+/// One thread per core (docs/PERFORMANCE.md, "Threads", has where more stop paying).
 pub fn default_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get()).min(8)
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// The live run's threads: one per core, but one core left to the screen on machines of
+/// 8 cores or more, where that costs at most an eighth of the speed. On fewer cores the
+/// trainer takes them all and runs at a lower priority instead (`worker.rs`), since a
+/// core left idle there would cost a third or half of the speed for a screen that needs
+/// a few percent of one.
+pub fn live_threads() -> usize {
+    let n = default_threads();
+    if n >= 8 { n - 1 } else { n }
 }
 
 /// A copy of a [`Trainer`]'s evolving state; see [`Trainer::state`].
@@ -323,10 +351,12 @@ impl Learner {
     ) -> Result<StepStats> {
         let (mlm_loss, nsp_loss, total_loss) = self.gradients(cfg, tcfg.loss_weights(), params, batch, rng);
         let (first, rest) = self.grads.split_first_mut().expect("at least one buffer");
-        for g in rest.iter() {
-            add_into(first, g);
-        }
-        let grad_norm = clip_grad_norm(first, tcfg.max_grad_norm);
+        let grad_norm = time(Part::GradientSum, || {
+            for g in rest.iter() {
+                add_into(first, g);
+            }
+            clip_grad_norm(first, tcfg.max_grad_norm)
+        });
         if !total_loss.is_finite() || !grad_norm.is_finite() {
             bail!(
                 "step {}: the loss or gradient became {total_loss} (NaN or infinite); lower the learning rate",
@@ -334,7 +364,7 @@ impl Learner {
             );
         }
         let lr = tcfg.schedule.lr(step);
-        self.opt.step(params, first, lr);
+        time(Part::Optimizer, || self.opt.step(params, first, lr));
         Ok(StepStats { step: step + 1, mlm_loss, nsp_loss, total_loss, lr, grad_norm })
     }
 

@@ -11,17 +11,14 @@ use rand::rngs::StdRng;
 use super::{App, Message, Pair};
 use crate::model::{BertConfig, Params};
 use crate::text::corpus::{Corpus, IS_NEXT, SentenceTask};
-use crate::text::data::PairConfig;
 use crate::text::masking::Masker;
 use crate::text::tokenize::BertTokenizer;
 use crate::train::optim::Schedule;
-use crate::train::{RECOMMENDED, TrainConfig, Trainer};
+use crate::train::{LIVE_SCHEDULE, TrainConfig, Trainer};
 
-/// The TUI's schedule: the recommended warm-up and peak (`train::RECOMMENDED`), decay over
-/// the recommended number of steps, then hold 10% of the peak so an open-ended demo keeps
-/// learning. The header's learning rate and the trainer's both start from this one value.
-pub const TUI_SCHEDULE: Schedule =
-    Schedule { peak: RECOMMENDED.peak_lr, warmup: RECOMMENDED.warmup, total: RECOMMENDED.steps, floor: 0.1 };
+/// The TUI's schedule: the live run's (`train::LIVE_SCHEDULE`), which `train --live`
+/// repeats headless. The header's learning rate and the trainer's both start from it.
+pub const TUI_SCHEDULE: Schedule = LIVE_SCHEDULE;
 
 impl App {
     /// The bundled tokenizer and corpus, and fresh weights from `seed`: the app that
@@ -61,9 +58,7 @@ impl App {
 
     /// The TUI's training settings: the recommended ones, the TUI's schedule, the app's task.
     pub fn train_config(&self, seed: u64) -> TrainConfig {
-        let defaults = TrainConfig::default();
-        let pair = PairConfig { task: self.pair.task, ..defaults.pair };
-        TrainConfig { schedule: TUI_SCHEDULE, seed, pair, ..defaults }
+        TrainConfig::live(seed, self.pair.task)
     }
 
     /// The trainer behind the TUI: the app's model and corpus, the TUI's settings.
