@@ -13,13 +13,16 @@ impl Activation {
     /// HF `ACT2FN["gelu"]` = x Φ(x) with erf; `"gelu_new"` = the tanh approximation.
     /// Returns y and dy/dx.
     pub fn forward(self, x: ArrayView2<f32>) -> (Array2<f32>, Array2<f32>) {
-        let x = x.as_standard_layout();
-        let xs = x.as_slice().expect("standard layout");
-        let mut y = vec![0.0; xs.len()];
-        let mut d = vec![0.0; xs.len()];
-        activate(self, xs, &mut y, &mut d);
+        self.forward_in_place(x.as_standard_layout().into_owned())
+    }
+
+    /// [`Activation::forward`] writing y over x, which saves a copy of a (N, F) array.
+    pub fn forward_in_place(self, x: Array2<f32>) -> (Array2<f32>, Array2<f32>) {
+        let mut x = x.as_standard_layout().into_owned();
+        let mut d = vec![0.0; x.len()];
+        activate(self, x.as_slice_mut().expect("standard layout"), &mut d);
         let shape = x.dim();
-        (Array2::from_shape_vec(shape, y).expect("shape"), Array2::from_shape_vec(shape, d).expect("shape"))
+        (x, Array2::from_shape_vec(shape, d).expect("shape"))
     }
 
     /// dy and the derivative from forward → dx = dy · gelu'(x).
@@ -29,14 +32,15 @@ impl Activation {
 }
 
 simd_fn! {
-/// y ← act(x) and d ← act'(x), element by element.
-fn activate(act: Activation, xs: &[f32], y: &mut [f32], d: &mut [f32]) {
-    let out = y.iter_mut().zip(d.iter_mut()).zip(xs);
+/// x ← act(x) and d ← act'(x), element by element.
+fn activate(act: Activation, xs: &mut [f32], d: &mut [f32]) {
+    let out = xs.iter_mut().zip(d.iter_mut());
     match act {
         // y = x Φ(x), y' = Φ(x) + x φ(x)
-        Activation::Gelu => out.for_each(|((y, d), &x)| (*y, *d) = gelu_and_grad(x)),
+        Activation::Gelu => out.for_each(|(y, d)| (*y, *d) = gelu_and_grad(*y)),
         // y = ½x(1 + tanh u), u = √(2/π)(x + 0.044715x³)
-        Activation::GeluNew => out.for_each(|((y, d), &x)| {
+        Activation::GeluNew => out.for_each(|(y, d)| {
+            let x = *y;
             let u = SQRT_2_OVER_PI * (x + 0.044_715 * x * x * x);
             let t = 1.0 - 2.0 / (exp(2.0 * u) + 1.0);
             *y = 0.5 * x * (1.0 + t);
@@ -68,15 +72,30 @@ pub fn dropout_mask<R: Rng>(shape: (usize, usize), p: f32, rng: Option<&mut R>) 
 /// four 16-bit uniforms, so p is resolved to 1/65536.
 pub fn fill_dropout<'a, R: Rng>(mask: &'a mut [f32], p: f32, rng: &mut R) -> &'a [f32] {
     let keep = 1.0 / (1.0 - p);
-    let threshold = (p * 65536.0).round() as u32;
-    for chunk in mask.chunks_mut(4) {
-        let bits: u64 = rng.random();
-        for (i, m) in chunk.iter_mut().enumerate() {
-            let u = ((bits >> (16 * i)) & 0xffff) as u32;
-            *m = if u < threshold { 0.0 } else { keep };
-        }
+    let threshold = (p * 65536.0).round() as u16;
+    let mut bits = [0u64; 64];
+    for chunk in mask.chunks_mut(4 * bits.len()) {
+        let draws = &mut bits[..chunk.len().div_ceil(4)];
+        draws.iter_mut().for_each(|b| *b = rng.random());
+        uniforms_to_mask(draws, threshold, keep, chunk);
     }
     mask
+}
+
+simd_fn! {
+/// The four 16-bit uniforms of each draw (low bits first) → 0 below `threshold`, else `keep`.
+fn uniforms_to_mask(draws: &[u64], threshold: u16, keep: f32, mask: &mut [f32]) {
+    let full = mask.len() / 4;
+    for (m, &b) in mask.chunks_exact_mut(4).zip(&draws[..full]) {
+        for (i, m) in m.iter_mut().enumerate() {
+            *m = if ((b >> (16 * i)) as u16) < threshold { 0.0 } else { keep };
+        }
+    }
+    let rest = &mut mask[4 * full..];
+    for (i, m) in rest.iter_mut().enumerate() {
+        *m = if ((draws[full] >> (16 * i)) as u16) < threshold { 0.0 } else { keep };
+    }
+}
 }
 
 /// x ← x ⊙ mask (forward and backward are the same product).

@@ -12,6 +12,8 @@
 //! - Scale, mask, softmax and dropout are one pass per row; backward infers the dropout
 //!   mask from the dropped probabilities (see [`softmax_backward_row`]).
 
+mod products;
+
 use ndarray::linalg::general_mat_mul;
 use ndarray::{Array1, Array2, Array3, ArrayView2, ArrayViewMut2, Axis, concatenate, s};
 use rand::Rng;
@@ -22,6 +24,7 @@ use super::fastmath::{exp, masked_max, simd_fn, sum};
 use super::layer_norm::NormCache;
 use super::params::LayerParams;
 use super::profile::{Part, time};
+use products::{Rows, RowsMut, p_times_v, pt_times_x};
 
 /// The geometry of a batch: sizes and which keys are real.
 #[derive(Debug, Clone, Copy)]
@@ -67,12 +70,12 @@ pub fn forward<R: Rng>(
     let mut dropped = (p_drop > 0.0).then(|| Array3::zeros((b * a, t, t)));
     let mut ctx = Array2::zeros(x.dim());
     let mut mask = vec![0.0f32; t * t];
+    let stride = 3 * hid;
     for bi in 0..b {
         let rows = bi * t..(bi + 1) * t;
         let (keep, len) = keys_of(&shape.attention[rows.clone()]);
         for h in 0..a {
-            let (qc, kc, vc) =
-                (h * d..(h + 1) * d, hid + h * d..hid + (h + 1) * d, 2 * hid + h * d..2 * hid + (h + 1) * d);
+            let (qc, kc) = (h * d..(h + 1) * d, hid + h * d..hid + (h + 1) * d);
             let kh = qkv.slice(s![bi * t..bi * t + len, kc]);
             let mut p = probs.index_axis_mut(Axis(0), bi * a + h);
             let mut p = p.slice_mut(s![.., ..len]);
@@ -90,13 +93,21 @@ pub fn forward<R: Rng>(
                     mask.map(|m| &m[..]),
                 );
             });
-            let pv = match &pd {
-                Some(pd) => pd.slice(s![.., ..len]),
-                None => p.view(),
-            };
+            // ctx_h = P̃ V_h, P̃ the probabilities after dropout.
             time(Part::AttentionProducts, || {
-                let vh = qkv.slice(s![bi * t..bi * t + len, vc]);
-                general_mat_mul(1.0, &pv, &vh, 0.0, &mut ctx.slice_mut(s![rows.clone(), h * d..(h + 1) * d]))
+                let p = dropped.as_ref().unwrap_or(&probs).as_slice().expect("probabilities are contiguous");
+                let p = Rows { data: p, off: (bi * a + h) * t * t, ld: t };
+                let v = Rows {
+                    data: qkv.as_slice().expect("QKV is contiguous"),
+                    off: bi * t * stride + 2 * hid + h * d,
+                    ld: stride,
+                };
+                let out = RowsMut {
+                    data: ctx.as_slice_mut().expect("ctx is contiguous"),
+                    off: bi * t * hid + h * d,
+                    ld: hid,
+                };
+                p_times_v(p, t, len, v, d, out);
             });
         }
     }
@@ -132,33 +143,53 @@ pub fn backward(
     let keep_prob = 1.0 - cfg.attention_probs_dropout_prob;
     let mut dqkv = Array2::<f32>::zeros(c.qkv.dim());
     let mut ds = Array2::<f32>::zeros((t, t));
+    let stride = 3 * hid;
+    let qkv = c.qkv.as_slice().expect("QKV is contiguous");
+    let dctx_all = dctx.as_slice().expect("dctx is contiguous");
     for bi in 0..b {
         let rows = bi * t..(bi + 1) * t;
         let (_, len) = keys_of(&shape.attention[rows.clone()]);
         let real = bi * t..bi * t + len;
+        // Where this sequence's head h columns of Q, K, V (and their gradients) start.
+        let at = |block: usize, h: usize| bi * t * stride + block * hid + h * d;
         for h in 0..a {
-            let (qc, kc, vc) =
-                (h * d..(h + 1) * d, hid + h * d..hid + (h + 1) * d, 2 * hid + h * d..2 * hid + (h + 1) * d);
+            let pblock = (bi * a + h) * t * t;
             let p = c.probs.index_axis(Axis(0), bi * a + h);
             let p = p.slice(s![.., ..len]);
             let pd = c.dropped.as_ref().map(|dr| dr.index_axis(Axis(0), bi * a + h));
             let pv = pd.as_ref().map_or(p, |pd| pd.slice(s![.., ..len]));
-            let dctx_h = dctx.slice(s![rows.clone(), qc.clone()]);
-            let mut ds = ds.slice_mut(s![.., ..len]);
+            let dctx_h = dctx.slice(s![rows.clone(), h * d..(h + 1) * d]);
             time(Part::AttentionProducts, || {
-                general_mat_mul(1.0, &pv.t(), &dctx_h, 0.0, &mut dqkv.slice_mut(s![real.clone(), vc.clone()]));
-                general_mat_mul(1.0, &dctx_h, &c.qkv.slice(s![real.clone(), vc]).t(), 0.0, &mut ds);
+                // dV_h = P̃ᵀ dctx_h, dP̃ = dctx_h V_hᵀ
+                let ptilde = c.dropped.as_ref().unwrap_or(&c.probs).as_slice().expect("probabilities are contiguous");
+                let x = Rows { data: dctx_all, off: bi * t * hid + h * d, ld: hid };
+                let out = RowsMut { data: dqkv.as_slice_mut().expect("contiguous"), off: at(2, h), ld: stride };
+                pt_times_x(Rows { data: ptilde, off: pblock, ld: t }, t, len, x, d, out);
+                let vh = c.qkv.slice(s![real.clone(), 2 * hid + h * d..2 * hid + (h + 1) * d]);
+                general_mat_mul(1.0, &dctx_h, &vh.t(), 0.0, &mut ds.slice_mut(s![.., ..len]));
             });
-            time(Part::Softmax, || softmax_backward(ds.view_mut(), p, pd.is_some().then_some(pv), keep_prob, scale));
+            time(Part::Softmax, || {
+                softmax_backward(ds.slice_mut(s![.., ..len]), p, pd.is_some().then_some(pv), keep_prob, scale)
+            });
             time(Part::AttentionProducts, || {
-                let kh = c.qkv.slice(s![real.clone(), kc.clone()]);
-                general_mat_mul(1.0, &ds, &kh, 0.0, &mut dqkv.slice_mut(s![rows.clone(), qc.clone()]));
-                general_mat_mul(
-                    1.0,
-                    &ds.t(),
-                    &c.qkv.slice(s![rows.clone(), qc]),
-                    0.0,
-                    &mut dqkv.slice_mut(s![real.clone(), kc]),
+                // dQ_h = dS K_h, dK_h = dSᵀ Q_h
+                let dsr = Rows { data: ds.as_slice().expect("contiguous"), off: 0, ld: t };
+                let dq = dqkv.as_slice_mut().expect("contiguous");
+                p_times_v(
+                    dsr,
+                    t,
+                    len,
+                    Rows { data: qkv, off: at(1, h), ld: stride },
+                    d,
+                    RowsMut { data: dq, off: at(0, h), ld: stride },
+                );
+                pt_times_x(
+                    dsr,
+                    t,
+                    len,
+                    Rows { data: qkv, off: at(0, h), ld: stride },
+                    d,
+                    RowsMut { data: dq, off: at(1, h), ld: stride },
                 );
             });
         }

@@ -61,7 +61,7 @@ pub fn gelu_and_grad(x: f32) -> (f32, f32) {
 
 /// Σ xs with eight running sums, so the loop vectorises (a single running sum cannot be
 /// reordered by the compiler).
-#[inline]
+#[inline(always)]
 pub fn sum(xs: &[f32]) -> f32 {
     let mut acc = [0.0f32; 8];
     let chunks = xs.chunks_exact(8);
@@ -75,7 +75,7 @@ pub fn sum(xs: &[f32]) -> f32 {
 }
 
 /// max over xs (−∞ for an empty slice).
-#[inline]
+#[inline(always)]
 pub fn max(xs: &[f32]) -> f32 {
     xs.iter().fold(f32::NEG_INFINITY, |m, &x| m.max(x))
 }

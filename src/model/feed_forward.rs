@@ -5,7 +5,7 @@ use ndarray::Array2;
 use rand::Rng;
 
 use super::activation::{DropMask, apply_dropout, dropout_mask};
-use super::config::{Activation, BertConfig};
+use super::config::BertConfig;
 use super::layer_norm::NormCache;
 use super::params::LayerParams;
 use super::profile::{Part, time};
@@ -29,8 +29,7 @@ pub fn forward<R: Rng>(
     rng: Option<&mut R>,
 ) -> (Array2<f32>, FeedForwardCache) {
     let (act, deriv, mut y) = time(Part::FeedForward, || {
-        let pre = l.inter.forward(x.view());
-        let (act, deriv) = cfg.hidden_act.forward(pre.view());
+        let (act, deriv) = cfg.hidden_act.forward_in_place(l.inter.forward(x.view()));
         let y = l.out.forward(act.view());
         (act, deriv, y)
     });
@@ -53,8 +52,8 @@ pub fn backward(l: &LayerParams, dy: Array2<f32>, c: &FeedForwardCache, g: &mut 
         (dx, dout)
     });
     time(Part::FeedForward, || {
-        let dact = l.out.backward(dout.view(), c.act.view(), &mut g.out);
-        let dpre = Activation::backward(dact.view(), c.deriv.view());
+        let mut dpre = l.out.backward(dout.view(), c.act.view(), &mut g.out);
+        dpre *= &c.deriv; // dact ⊙ act'(pre), in place
         dx += &l.inter.backward(dpre.view(), c.x.view(), &mut g.inter);
     });
     dx

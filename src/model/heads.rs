@@ -52,8 +52,7 @@ pub fn nsp_backward(
 /// x: (B·T, H), the masked rows → MLM logits (M, V)
 pub fn mlm_forward(p: &Params, cfg: &BertConfig, x: &Array2<f32>, rows: &[usize]) -> (Array2<f32>, MlmCache) {
     let hidden = x.select(Axis(0), rows);
-    let pre = p.mlm_transform.forward(hidden.view());
-    let (act, deriv) = cfg.hidden_act.forward(pre.view());
+    let (act, deriv) = cfg.hidden_act.forward_in_place(p.mlm_transform.forward(hidden.view()));
     let (normed, norm) = p.mlm_norm.forward(act.view(), cfg.layer_norm_eps);
     let mut logits = normed.dot(&p.word.t());
     logits += &p.mlm_bias;

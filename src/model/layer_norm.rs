@@ -1,8 +1,9 @@
 //! LayerNorm over the hidden axis, forward and backward (llm.c `layernorm_forward` /
 //! `layernorm_backward`; HF uses `nn.LayerNorm(hidden, eps=layer_norm_eps)`).
 
-use ndarray::{Array1, Array2, ArrayView2, Axis, Zip};
+use ndarray::{Array1, Array2, ArrayView2};
 
+use super::fastmath::{simd_fn, sum};
 use super::params::Norm;
 
 /// What backward needs: the normalised input and 1/σ per row.
@@ -15,31 +16,88 @@ pub struct NormCache {
 impl Norm {
     /// x: (N, H) → y = γ (x − μ)/√(σ² + eps) + β: (N, H)
     pub fn forward(&self, x: ArrayView2<f32>, eps: f64) -> (Array2<f32>, NormCache) {
-        let h = x.ncols() as f32;
-        let mut xhat = x.to_owned();
-        let mut rstd = Array1::zeros(x.nrows());
-        for (mut row, r) in xhat.axis_iter_mut(Axis(0)).zip(rstd.iter_mut()) {
-            let mean = row.sum() / h;
-            row -= mean;
-            let var = row.iter().map(|v| v * v).sum::<f32>() / h;
-            *r = (1.0 / (f64::from(var) + eps).sqrt()) as f32;
-            row *= *r;
-        }
-        let y = &xhat * &self.g + &self.b;
-        (y, NormCache { xhat, rstd })
+        let x = x.as_standard_layout();
+        let (n, h) = x.dim();
+        let mut xhat = vec![0.0; n * h];
+        let mut y = vec![0.0; n * h];
+        let mut rstd = vec![0.0; n];
+        let (g, b) = (self.g.as_slice().expect("γ is contiguous"), self.b.as_slice().expect("β is contiguous"));
+        norm_rows(x.as_slice().expect("standard layout"), g, b, eps, &mut xhat, &mut y, &mut rstd);
+        let shape = (n, h);
+        let y = Array2::from_shape_vec(shape, y).expect("shape");
+        (y, NormCache { xhat: Array2::from_shape_vec(shape, xhat).expect("shape"), rstd: Array1::from(rstd) })
     }
 
     /// dy: (N, H) → dx: (N, H); adds dγ = Σ dy·x̂ and dβ = Σ dy into `g`.
     pub fn backward(&self, dy: ArrayView2<f32>, c: &NormCache, g: &mut Norm) -> Array2<f32> {
-        g.g += &(&dy * &c.xhat).sum_axis(Axis(0));
-        g.b += &dy.sum_axis(Axis(0));
-        let h = dy.ncols() as f32;
-        let mut dx = &dy * &self.g; // dnorm
-        Zip::from(dx.rows_mut()).and(c.xhat.rows()).and(&c.rstd).for_each(|mut d, xh, &r| {
-            let mean_d = d.sum() / h;
-            let mean_dx = d.iter().zip(xh).map(|(a, b)| a * b).sum::<f32>() / h;
-            Zip::from(&mut d).and(&xh).for_each(|d, &x| *d = r * (*d - mean_d - x * mean_dx));
-        });
-        dx
+        let dy = dy.as_standard_layout();
+        let (n, h) = dy.dim();
+        let mut dx = vec![0.0; n * h];
+        norm_backward_rows(
+            dy.as_slice().expect("standard layout"),
+            c.xhat.as_slice().expect("x̂ is contiguous"),
+            c.rstd.as_slice().expect("1/σ is contiguous"),
+            self.g.as_slice().expect("γ is contiguous"),
+            g.g.as_slice_mut().expect("dγ is contiguous"),
+            g.b.as_slice_mut().expect("dβ is contiguous"),
+            &mut dx,
+        );
+        Array2::from_shape_vec((n, h), dx).expect("shape")
     }
+}
+
+simd_fn! {
+/// Row by row: μ, σ², x̂ = (x − μ)/√(σ² + eps), y = γ x̂ + β. Slices are row-major (N, H).
+fn norm_rows(x: &[f32], g: &[f32], b: &[f32], eps: f64, xhat: &mut [f32], y: &mut [f32], rstd: &mut [f32]) {
+    let h = g.len();
+    let rows = x.chunks_exact(h).zip(xhat.chunks_exact_mut(h)).zip(y.chunks_exact_mut(h)).zip(rstd.iter_mut());
+    for (((x, xh), y), r) in rows {
+        let mean = sum(x) / h as f32;
+        xh.iter_mut().zip(x).for_each(|(d, &x)| *d = x - mean);
+        let var = sum_sq(xh) / h as f32;
+        *r = (1.0 / (f64::from(var) + eps).sqrt()) as f32;
+        let rs = *r;
+        xh.iter_mut().zip(y.iter_mut()).zip(g.iter().zip(b)).for_each(|((xh, y), (&g, &b))| {
+            *xh *= rs;
+            *y = g * *xh + b;
+        });
+    }
+}
+}
+
+simd_fn! {
+/// Row by row: dx = (1/σ)(dx̂ − mean(dx̂) − x̂ · mean(dx̂ ⊙ x̂)) with dx̂ = dy ⊙ γ; adds
+/// Σ dy ⊙ x̂ into dγ and Σ dy into dβ.
+fn norm_backward_rows(dy: &[f32], xhat: &[f32], rstd: &[f32], g: &[f32], dg: &mut [f32], db: &mut [f32], dx: &mut [f32]) {
+    let h = g.len();
+    let rows = dy.chunks_exact(h).zip(xhat.chunks_exact(h)).zip(dx.chunks_exact_mut(h)).zip(rstd);
+    for (((dy, xh), dx), &r) in rows {
+        dg.iter_mut().zip(dy.iter().zip(xh)).for_each(|(d, (&dy, &x))| *d += dy * x);
+        db.iter_mut().zip(dy).for_each(|(d, &dy)| *d += dy);
+        dx.iter_mut().zip(dy.iter().zip(g)).for_each(|(d, (&dy, &g))| *d = dy * g);
+        let mean_d = sum(dx) / h as f32;
+        let mean_dx = dot(dx, xh) / h as f32;
+        dx.iter_mut().zip(xh).for_each(|(d, &x)| *d = r * (*d - mean_d - x * mean_dx));
+    }
+}
+}
+
+/// Σ x², with eight running sums so it vectorises.
+#[inline(always)]
+fn sum_sq(xs: &[f32]) -> f32 {
+    dot(xs, xs)
+}
+
+/// Σ a ⊙ b, with eight running sums so it vectorises.
+#[inline(always)]
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0.0f32; 8];
+    let (ac, bc) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: f32 = ac.remainder().iter().zip(bc.remainder()).map(|(x, y)| x * y).sum();
+    for (x, y) in ac.zip(bc) {
+        for i in 0..8 {
+            acc[i] += x[i] * y[i];
+        }
+    }
+    acc.iter().sum::<f32>() + tail
 }

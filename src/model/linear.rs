@@ -8,8 +8,7 @@ use super::params::Linear;
 impl Linear {
     /// x: (N, in) → y: (N, out)
     pub fn forward(&self, x: ArrayView2<f32>) -> Array2<f32> {
-        let mut y = Array2::zeros((x.nrows(), self.w.nrows()));
-        y.assign(&self.b);
+        let mut y = self.b.broadcast((x.nrows(), self.w.nrows())).expect("b has one entry per output").to_owned();
         general_mat_mul(1.0, &x, &self.w.t(), 1.0, &mut y);
         y
     }
