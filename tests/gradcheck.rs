@@ -439,7 +439,7 @@ fn feed_forward_block_both_activations() {
         let (l, x, r) = layer_setup(&cfg, 6);
         let (_, cache) = feed_forward::forward(&l, &cfg, x.clone(), no_rng());
         let mut g = Params::zeros(&cfg).layers.swap_remove(0);
-        let dx = feed_forward::backward(&l, r.clone(), &cache, &mut g);
+        let dx = feed_forward::backward(&l, &cfg, r.clone(), &cache, &mut g);
         let analytic = with_dx(owned(layer_views(&mut g, false, true)), dx);
         let mut state = (l, x);
         assert_grads(
@@ -718,12 +718,15 @@ fn whole_model_with_dropout() {
         let m = m.as_ref().expect("a dropout mask");
         assert!(m.iter().any(|&x| x == 0.0), "the mask drops something");
     }
-    // The attention probabilities: some are dropped to 0, the others scaled by 1/(1 − p).
-    let att = &cache.layers[0].attention;
-    let dropped = att.dropped.as_ref().expect("dropped attention probabilities");
-    let pairs = || att.probs.iter().zip(dropped.iter()).filter(|(p, _)| **p > 0.0);
-    assert!(pairs().any(|(_, &q)| q == 0.0), "dropout drops some attention probabilities");
-    assert!(pairs().all(|(&p, &q)| q == 0.0 || (q - p / 0.9).abs() <= 1e-6 * q), "the rest are scaled by 1/(1 − p)");
+    // The attention probabilities' masks, drawn again from their seed: some 0, the others
+    // 1/(1 − p), and the same every time they are drawn.
+    let pdrop = cache.layers[0].attention.probs_dropout.expect("dropout on the attention probabilities");
+    let (mut m1, mut m2) = (vec![0.0; 36], vec![0.0; 36]);
+    let mask = pdrop.mask(1, &mut m1).to_vec();
+    assert!(mask.contains(&0.0), "the mask drops something");
+    assert!(mask.iter().all(|&m| m == 0.0 || (m - 1.0 / 0.9).abs() < 1e-6), "the rest are scaled by 1/(1 − p)");
+    assert_eq!(pdrop.mask(1, &mut m2), &mask[..], "drawn again, the same mask");
+    assert_ne!(pdrop.mask(2, &mut m2), &mask[..], "each (sequence, head) its own");
     let plain = model::evaluate(&p, &cfg, &batch, w);
     println!("dropout: loss {} with, {} without", out.total_loss, plain.total_loss);
     assert_ne!(out.total_loss, plain.total_loss);
@@ -795,7 +798,7 @@ fn checker_rejects_plausible_bugs() {
     let (l, x, r) = layer_setup(&cfg, 15);
     let (_, cache) = feed_forward::forward(&l, &cfg, x.clone(), no_rng());
     let mut g = Params::zeros(&cfg).layers.swap_remove(0);
-    let dx = feed_forward::backward(&l, r.clone(), &cache, &mut g);
+    let dx = feed_forward::backward(&l, &cfg, r.clone(), &cache, &mut g);
     let good = with_dx(owned(layer_views(&mut g, false, true)), dx.clone());
     let ffn_errors = |analytic: &Named, label: &str| {
         let mut state = (l.clone(), x.clone());
@@ -903,8 +906,8 @@ fn checker_rejects_plausible_bugs() {
 }
 
 /// The attention block with dropout on its probabilities (and its output), padding
-/// included: backward infers the probabilities' mask from the dropped ones instead of
-/// storing it, which this checks against differences of the forward with the same masks.
+/// included: backward draws the probabilities' masks again from their seed instead of
+/// storing them, which this checks against differences of the forward with the same masks.
 #[test]
 fn attention_block_with_dropout() {
     let cfg = tiny_config();

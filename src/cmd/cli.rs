@@ -109,6 +109,10 @@ pub struct TrainArgs {
     /// experiments of docs/TRAINING.md.
     #[arg(long, requires = "live", value_enum)]
     pub decay: Option<LiveDecay>,
+    /// Also score the sentence head on these labelled pairs at every evaluation: the AUC of
+    /// P(IsNext) (`nsp_pairs_auc` in --json), e.g. tests/data/nsp_single_sentence.tsv.
+    #[arg(long, value_name = "FILE")]
+    pub nsp_pairs: Option<PathBuf>,
     /// Threads (the batch is split between them). Default: one per core (with --live, as
     /// the TUI: one core left free on machines of 8 or more). The same seed repeats a run
     /// exactly only at the same thread count.

@@ -14,6 +14,7 @@ use crate::model::checkpoint;
 use crate::text::data::PairConfig;
 use crate::text::masking::Masker;
 use crate::train::optim::{Decay, Schedule};
+use crate::train::pair_set::PairSet;
 use crate::train::worker::EVAL_EVERY_STEPS;
 use crate::train::{EvalStats, RECOMMENDED, StepStats, TrainConfig, Trainer, default_threads};
 
@@ -86,7 +87,16 @@ pub fn run(inputs: &Inputs, args: &TrainArgs) -> Result<()> {
         };
         (tcfg, Budget { steps: Some(steps), seconds: None }, args.eval_every.unwrap_or(500))
     };
+    let pairs = args.nsp_pairs.as_deref().map(|p| PairSet::load(p, &tok, cfg.max_position_embeddings)).transpose()?;
     let mut trainer = Trainer::new(cfg, params, corpus, Masker::for_tokenizer(&tok), tcfg)?;
+    // The AUC on --nsp-pairs, added to a report line when asked for.
+    let auc = |t: &Trainer| pairs.as_ref().map(|s| s.auc(&t.params, &t.cfg));
+    let with_auc = |mut line: serde_json::Value, auc: Option<f32>| {
+        if let Some(a) = auc {
+            line["nsp_pairs_auc"] = serde_json::json!(a);
+        }
+        line
+    };
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
     ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst)).context("cannot install the Ctrl-C handler")?;
@@ -120,7 +130,7 @@ pub fn run(inputs: &Inputs, args: &TrainArgs) -> Result<()> {
         inputs.sentence_task.name(),
     ));
     if args.json {
-        println!("{}", json_line(0, 0.0, None, None, &e));
+        println!("{}", with_auc(json_line(0, 0.0, None, None, &e), auc(&trainer)));
     } else {
         println!(
             "{:>6} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9}",
@@ -153,10 +163,12 @@ pub fn run(inputs: &Inputs, args: &TrainArgs) -> Result<()> {
             let e = trainer.evaluate();
             let lr = window.last().map(|s| s.lr);
             history.push(loss_row(trainer.step, Some(means(&window)), &e));
+            let a = auc(&trainer);
             let line = if args.json {
-                json_line(trainer.step, secs, Some(train), lr, &e).to_string()
+                with_auc(json_line(trainer.step, secs, Some(train), lr, &e), a).to_string()
             } else {
                 report_line(trainer.step, secs, train, &e)
+                    + &a.map(|a| format!("  pairs AUC {a:.3}")).unwrap_or_default()
             };
             bar.println(&line);
             window.clear();

@@ -16,6 +16,20 @@ impl Activation {
         self.forward_in_place(x.as_standard_layout().into_owned())
     }
 
+    /// y alone, without the derivative.
+    pub fn values(self, x: ArrayView2<f32>) -> Array2<f32> {
+        let mut y = x.as_standard_layout().into_owned();
+        activate_values(self, y.as_slice_mut().expect("standard layout"));
+        y
+    }
+
+    /// dy ← dy ⊙ act'(x), in place: the backward of `values`, from the forward's input.
+    pub fn backward_in_place(self, dy: &mut Array2<f32>, x: ArrayView2<f32>) {
+        let x = x.as_standard_layout();
+        let dys = dy.as_slice_mut().expect("dy is in standard layout");
+        times_derivative(self, dys, x.as_slice().expect("standard layout"));
+    }
+
     /// [`Activation::forward`] writing y over x, which saves a copy of a (N, F) array.
     pub fn forward_in_place(self, x: Array2<f32>) -> (Array2<f32>, Array2<f32>) {
         let mut x = x.as_standard_layout().into_owned();
@@ -45,6 +59,35 @@ fn activate(act: Activation, xs: &mut [f32], d: &mut [f32]) {
             let t = 1.0 - 2.0 / (exp(2.0 * u) + 1.0);
             *y = 0.5 * x * (1.0 + t);
             *d = 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * SQRT_2_OVER_PI * (1.0 + 3.0 * 0.044_715 * x * x);
+        }),
+    }
+}
+}
+
+simd_fn! {
+/// x ← act(x), element by element (the same arithmetic as `activate`, derivative left out).
+fn activate_values(act: Activation, xs: &mut [f32]) {
+    match act {
+        Activation::Gelu => xs.iter_mut().for_each(|y| *y = gelu_and_grad(*y).0),
+        Activation::GeluNew => xs.iter_mut().for_each(|y| {
+            let x = *y;
+            let u = SQRT_2_OVER_PI * (x + 0.044_715 * x * x * x);
+            let t = 1.0 - 2.0 / (exp(2.0 * u) + 1.0);
+            *y = 0.5 * x * (1.0 + t);
+        }),
+    }
+}
+}
+
+simd_fn! {
+/// dy ← dy ⊙ act'(x), element by element (the derivative as `activate` computes it).
+fn times_derivative(act: Activation, dy: &mut [f32], xs: &[f32]) {
+    match act {
+        Activation::Gelu => dy.iter_mut().zip(xs).for_each(|(d, &x)| *d *= gelu_and_grad(x).1),
+        Activation::GeluNew => dy.iter_mut().zip(xs).for_each(|(d, &x)| {
+            let u = SQRT_2_OVER_PI * (x + 0.044_715 * x * x * x);
+            let t = 1.0 - 2.0 / (exp(2.0 * u) + 1.0);
+            *d *= 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * SQRT_2_OVER_PI * (1.0 + 3.0 * 0.044_715 * x * x);
         }),
     }
 }

@@ -9,14 +9,17 @@
 //! - Keys after a sequence's last real token are padding: their probability is exactly 0
 //!   (as HF's `f32::MIN` mask gives after exp), so they are left out of the products
 //!   instead of computed and zeroed. Padding *queries* are computed, as in HF.
-//! - Scale, mask, softmax and dropout are one pass per row; backward infers the dropout
-//!   mask from the dropped probabilities (see [`softmax_backward_row`]).
+//! - Softmax is one vectorised pass per row. The dropout mask on the probabilities is
+//!   drawn per (sequence, head) from a seed kept in the cache, and drawn again in
+//!   backward, instead of keeping a second (B·A, T, T) array (docs/PERFORMANCE.md, "Memory").
+//! - P V and Pᵀ X read the probabilities in place (`products.rs`).
 
 mod products;
 
 use ndarray::linalg::general_mat_mul;
 use ndarray::{Array1, Array2, Array3, ArrayView2, ArrayViewMut2, Axis, concatenate, s};
-use rand::Rng;
+use rand::rngs::SmallRng;
+use rand::{Rng, RngExt, SeedableRng};
 
 use super::activation::{DropMask, apply_dropout, dropout_mask, fill_dropout};
 use super::config::BertConfig;
@@ -41,11 +44,28 @@ pub struct AttentionCache {
     pub qkv: Array2<f32>,
     /// Softmax output before dropout: (B·A, T, T).
     pub probs: Array3<f32>,
-    /// The probabilities after dropout, (B·A, T, T), or none when dropout is off.
-    pub dropped: Option<Array3<f32>>,
+    /// Dropout on the probabilities: the seed each (sequence, head)'s mask is drawn from,
+    /// so backward draws it again instead of keeping a second (B·A, T, T) array.
+    pub probs_dropout: Option<ProbsDropout>,
     pub ctx: Array2<f32>,
     pub out_drop: DropMask,
     pub norm: NormCache,
+}
+
+/// How the attention probabilities were dropped: with probability `p`, masks from `seed`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ProbsDropout {
+    pub p: f32,
+    pub seed: u64,
+}
+
+impl ProbsDropout {
+    /// The mask of block `block` (= sequence · heads + head), `rows` × `len`, row-major:
+    /// 0 or 1/(1 − p).
+    pub fn mask<'a>(&self, block: usize, buf: &'a mut [f32]) -> &'a [f32] {
+        let mut rng = SmallRng::seed_from_u64(self.seed ^ (block as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        fill_dropout(buf, self.p, &mut rng)
+    }
 }
 
 /// x: (B·T, H) → LayerNorm(dropout(dense(attention(x))) + x): (B·T, H)
@@ -59,44 +79,43 @@ pub fn forward<R: Rng>(
     let (b, t, a, d, hid) = (shape.batch, shape.seq, cfg.num_attention_heads, cfg.head_dim(), cfg.hidden_size);
     let qkv = time(Part::Projections, || {
         let (w, bias) = stacked_qkv(l);
-        let mut qkv = Array2::zeros((x.nrows(), 3 * hid));
-        qkv.assign(&bias);
+        let mut qkv = bias.broadcast((x.nrows(), 3 * hid)).expect("one bias per column").to_owned();
         general_mat_mul(1.0, &x, &w.t(), 1.0, &mut qkv);
         qkv
     });
     let scale = 1.0 / (d as f32).sqrt();
-    let p_drop = if rng.is_some() { cfg.attention_probs_dropout_prob } else { 0.0 };
+    let p = cfg.attention_probs_dropout_prob;
+    let probs_dropout = rng.as_deref_mut().filter(|_| p > 0.0).map(|r| ProbsDropout { p, seed: r.random() });
     let mut probs = Array3::zeros((b * a, t, t));
-    let mut dropped = (p_drop > 0.0).then(|| Array3::zeros((b * a, t, t)));
     let mut ctx = Array2::zeros(x.dim());
-    let mut mask = vec![0.0f32; t * t];
+    let (mut mask, mut dropped) = (vec![0.0f32; t * t], vec![0.0f32; t * t]);
     let stride = 3 * hid;
     for bi in 0..b {
         let rows = bi * t..(bi + 1) * t;
         let (keep, len) = keys_of(&shape.attention[rows.clone()]);
         for h in 0..a {
-            let (qc, kc) = (h * d..(h + 1) * d, hid + h * d..hid + (h + 1) * d);
-            let kh = qkv.slice(s![bi * t..bi * t + len, kc]);
-            let mut p = probs.index_axis_mut(Axis(0), bi * a + h);
-            let mut p = p.slice_mut(s![.., ..len]);
+            let block = bi * a + h;
             time(Part::AttentionProducts, || {
-                general_mat_mul(scale, &qkv.slice(s![rows.clone(), qc]), &kh.t(), 0.0, &mut p)
+                let qh = qkv.slice(s![rows.clone(), h * d..(h + 1) * d]);
+                let kh = qkv.slice(s![bi * t..bi * t + len, hid + h * d..hid + (h + 1) * d]);
+                let mut pb = probs.index_axis_mut(Axis(0), block);
+                general_mat_mul(scale, &qh, &kh.t(), 0.0, &mut pb.slice_mut(s![.., ..len]))
             });
-            let mut pd = dropped.as_mut().map(|dr| dr.index_axis_mut(Axis(0), bi * a + h));
             time(Part::Softmax, || {
-                let mask =
-                    rng.as_deref_mut().filter(|_| p_drop > 0.0).map(|r| fill_dropout(&mut mask[..t * len], p_drop, r));
-                softmax_rows(
-                    p.view_mut(),
-                    pd.as_mut().map(|pd| pd.slice_mut(s![.., ..len])),
-                    &keep[..len],
-                    mask.map(|m| &m[..]),
-                );
+                let mut pb = probs.index_axis_mut(Axis(0), block);
+                softmax_rows(pb.slice_mut(s![.., ..len]), &keep[..len]);
+                if let Some(pdrop) = &probs_dropout {
+                    let m = pdrop.mask(block, &mut mask[..t * len]);
+                    apply_mask(pb.slice(s![.., ..len]), m, &mut dropped[..t * len]);
+                }
             });
-            // ctx_h = P̃ V_h, P̃ the probabilities after dropout.
+            // P̃ = P ⊙ mask, (T, len) row-major in `dropped`, or P itself.
+            let ptilde = match probs_dropout {
+                Some(_) => Rows { data: &dropped, off: 0, ld: len },
+                None => Rows { data: probs.as_slice().expect("contiguous"), off: block * t * t, ld: t },
+            };
+            // ctx_h = P̃ V_h
             time(Part::AttentionProducts, || {
-                let p = dropped.as_ref().unwrap_or(&probs).as_slice().expect("probabilities are contiguous");
-                let p = Rows { data: p, off: (bi * a + h) * t * t, ld: t };
                 let v = Rows {
                     data: qkv.as_slice().expect("QKV is contiguous"),
                     off: bi * t * stride + 2 * hid + h * d,
@@ -107,7 +126,7 @@ pub fn forward<R: Rng>(
                     off: bi * t * hid + h * d,
                     ld: hid,
                 };
-                p_times_v(p, t, len, v, d, out);
+                p_times_v(ptilde, t, len, v, d, out);
             });
         }
     }
@@ -119,7 +138,7 @@ pub fn forward<R: Rng>(
         let (y, norm) = l.attn_norm.forward(y.view(), cfg.layer_norm_eps);
         (y, out_drop, norm)
     });
-    (y, AttentionCache { x, qkv, probs, dropped, ctx, out_drop, norm })
+    (y, AttentionCache { x, qkv, probs, probs_dropout, ctx, out_drop, norm })
 }
 
 /// dy: (B·T, H) → dx: (B·T, H), adding every weight's gradient into `g`.
@@ -140,37 +159,39 @@ pub fn backward(
         (dres, dout)
     });
     let dctx = time(Part::Projections, || l.attn_out.backward(dout.view(), c.ctx.view(), &mut g.attn_out));
-    let keep_prob = 1.0 - cfg.attention_probs_dropout_prob;
     let mut dqkv = Array2::<f32>::zeros(c.qkv.dim());
     let mut ds = Array2::<f32>::zeros((t, t));
+    let (mut mask, mut dropped) = (vec![0.0f32; t * t], vec![0.0f32; t * t]);
     let stride = 3 * hid;
     let qkv = c.qkv.as_slice().expect("QKV is contiguous");
     let dctx_all = dctx.as_slice().expect("dctx is contiguous");
     for bi in 0..b {
         let rows = bi * t..(bi + 1) * t;
         let (_, len) = keys_of(&shape.attention[rows.clone()]);
-        let real = bi * t..bi * t + len;
-        // Where this sequence's head h columns of Q, K, V (and their gradients) start.
-        let at = |block: usize, h: usize| bi * t * stride + block * hid + h * d;
+        // Where this sequence's head-h columns of Q, K, V (and of their gradients) start.
+        let at = |part: usize, h: usize| bi * t * stride + part * hid + h * d;
         for h in 0..a {
-            let pblock = (bi * a + h) * t * t;
-            let p = c.probs.index_axis(Axis(0), bi * a + h);
+            let block = bi * a + h;
+            let p = c.probs.index_axis(Axis(0), block);
             let p = p.slice(s![.., ..len]);
-            let pd = c.dropped.as_ref().map(|dr| dr.index_axis(Axis(0), bi * a + h));
-            let pv = pd.as_ref().map_or(p, |pd| pd.slice(s![.., ..len]));
-            let dctx_h = dctx.slice(s![rows.clone(), h * d..(h + 1) * d]);
+            let mask = c.probs_dropout.map(|pdrop| &*pdrop.mask(block, &mut mask[..t * len]));
             time(Part::AttentionProducts, || {
                 // dV_h = P̃ᵀ dctx_h, dP̃ = dctx_h V_hᵀ
-                let ptilde = c.dropped.as_ref().unwrap_or(&c.probs).as_slice().expect("probabilities are contiguous");
+                let ptilde = match mask {
+                    Some(m) => {
+                        apply_mask(p, m, &mut dropped[..t * len]);
+                        Rows { data: &dropped, off: 0, ld: len }
+                    }
+                    None => Rows { data: c.probs.as_slice().expect("contiguous"), off: block * t * t, ld: t },
+                };
                 let x = Rows { data: dctx_all, off: bi * t * hid + h * d, ld: hid };
                 let out = RowsMut { data: dqkv.as_slice_mut().expect("contiguous"), off: at(2, h), ld: stride };
-                pt_times_x(Rows { data: ptilde, off: pblock, ld: t }, t, len, x, d, out);
-                let vh = c.qkv.slice(s![real.clone(), 2 * hid + h * d..2 * hid + (h + 1) * d]);
+                pt_times_x(ptilde, t, len, x, d, out);
+                let dctx_h = dctx.slice(s![rows.clone(), h * d..(h + 1) * d]);
+                let vh = c.qkv.slice(s![bi * t..bi * t + len, 2 * hid + h * d..2 * hid + (h + 1) * d]);
                 general_mat_mul(1.0, &dctx_h, &vh.t(), 0.0, &mut ds.slice_mut(s![.., ..len]));
             });
-            time(Part::Softmax, || {
-                softmax_backward(ds.slice_mut(s![.., ..len]), p, pd.is_some().then_some(pv), keep_prob, scale)
-            });
+            time(Part::Softmax, || softmax_backward(ds.slice_mut(s![.., ..len]), p, mask, scale));
             time(Part::AttentionProducts, || {
                 // dQ_h = dS K_h, dK_h = dSᵀ Q_h
                 let dsr = Rows { data: ds.as_slice().expect("contiguous"), off: 0, ld: t };
@@ -223,68 +244,52 @@ fn keys_of(real: &[bool]) -> (Vec<f32>, usize) {
 
 simd_fn! {
 /// Row-wise softmax in place over scores already scaled, padding keys (`keep` 0) masked
-/// out with probability exactly 0, as exp(`f32::MIN` − max) underflows to in HF. With a
-/// dropout `mask` (row-major, one row per score row), also writes p ⊙ mask into `dropped`.
-pub fn softmax_rows(s: ArrayViewMut2<f32>, dropped: Option<ArrayViewMut2<f32>>, keep: &[f32], mask: Option<&[f32]>) {
+/// out with probability exactly 0, as exp(`f32::MIN` − max) underflows to in HF.
+pub fn softmax_rows(s: ArrayViewMut2<f32>, keep: &[f32]) {
     let mut s = s;
-    {
-        let n = keep.len();
-        for mut row in s.axis_iter_mut(Axis(0)) {
-            softmax_row(row.as_slice_mut().expect("rows of scores are contiguous"), keep);
-        }
-        if let (Some(mut dr), Some(m)) = (dropped, mask) {
-            for ((mut out, p), m) in dr.axis_iter_mut(Axis(0)).zip(s.axis_iter(Axis(0))).zip(m.chunks_exact(n)) {
-                let out = out.as_slice_mut().expect("rows of probabilities are contiguous");
-                let p = p.to_slice().expect("rows of probabilities are contiguous");
-                out.iter_mut().zip(p).zip(m).for_each(|((o, &p), &m)| *o = p * m);
-            }
-        }
+    for mut row in s.axis_iter_mut(Axis(0)) {
+        let row = row.as_slice_mut().expect("rows of scores are contiguous");
+        let max = masked_max(row, keep);
+        row.iter_mut().zip(keep).for_each(|(x, &k)| *x = exp(*x - max) * k);
+        let inv = 1.0 / sum(row);
+        row.iter_mut().for_each(|x| *x *= inv);
     }
 }
-}
-
-#[inline(always)]
-fn softmax_row(row: &mut [f32], keep: &[f32]) {
-    let max = masked_max(row, keep);
-    row.iter_mut().zip(keep).for_each(|(x, &k)| *x = exp(*x - max) * k);
-    let inv = 1.0 / sum(row);
-    row.iter_mut().for_each(|x| *x *= inv);
 }
 
 simd_fn! {
-/// In place, row by row: d(scores) from d(dropped probabilities) `ds`, the probabilities
-/// `p` and the dropped ones `pd`: ds ← scale · p ⊙ (dp̃ − Σ dp̃ ⊙ p) with dp̃ = dp ⊙ mask.
-///
-/// The mask is not stored: where pd ≠ 0 it was 1/keep_prob, and where pd = 0 either it was 0
-/// or p = 0, and a p of 0 zeroes that entry of ds whatever the mask was.
-fn softmax_backward(ds: ArrayViewMut2<f32>, p: ArrayView2<f32>, pd: Option<ArrayView2<f32>>, keep_prob: f32, scale: f32) {
-    let mut ds = ds;
-    {
-        let inv_keep = 1.0 / keep_prob;
-        for (i, (mut dr, pr)) in ds.axis_iter_mut(Axis(0)).zip(p.axis_iter(Axis(0))).enumerate() {
-            let dr = dr.as_slice_mut().expect("rows of ds are contiguous");
-            let pr = pr.to_slice().expect("rows of probabilities are contiguous");
-            if let Some(pd) = &pd {
-                let pdr = pd.row(i);
-                let pdr = pdr.to_slice().expect("rows of probabilities are contiguous");
-                dr.iter_mut().zip(pdr).for_each(|(d, &q)| *d *= if q != 0.0 { inv_keep } else { 0.0 });
-            }
-            softmax_backward_row(dr, pr, scale);
-        }
+/// out = p ⊙ mask, all (rows, len), out and mask row-major.
+fn apply_mask(p: ArrayView2<f32>, mask: &[f32], out: &mut [f32]) {
+    let len = p.ncols();
+    for ((pr, m), o) in p.axis_iter(Axis(0)).zip(mask.chunks_exact(len)).zip(out.chunks_exact_mut(len)) {
+        let pr = pr.to_slice().expect("rows of probabilities are contiguous");
+        o.iter_mut().zip(pr).zip(m).for_each(|((o, &p), &m)| *o = p * m);
     }
 }
 }
 
-#[inline(always)]
-fn softmax_backward_row(dr: &mut [f32], pr: &[f32], scale: f32) {
-    let mut acc = [0.0f32; 8];
-    let (dc, pc) = (dr.chunks_exact(8), pr.chunks_exact(8));
-    let tail: f32 = dc.remainder().iter().zip(pc.remainder()).map(|(x, y)| x * y).sum();
-    for (d, p) in dc.zip(pc) {
-        for i in 0..8 {
-            acc[i] += d[i] * p[i];
+simd_fn! {
+/// In place, row by row: d(scores) from d(dropped probabilities) `ds` and the
+/// probabilities `p`: ds ← scale · p ⊙ (dp − Σ dp ⊙ p), with dp = ds ⊙ mask.
+fn softmax_backward(ds: ArrayViewMut2<f32>, p: ArrayView2<f32>, mask: Option<&[f32]>, scale: f32) {
+    let mut ds = ds;
+    let len = p.ncols();
+    for (i, (mut dr, pr)) in ds.axis_iter_mut(Axis(0)).zip(p.axis_iter(Axis(0))).enumerate() {
+        let dr = dr.as_slice_mut().expect("rows of ds are contiguous");
+        let pr = pr.to_slice().expect("rows of probabilities are contiguous");
+        if let Some(m) = mask {
+            dr.iter_mut().zip(&m[i * len..(i + 1) * len]).for_each(|(d, &m)| *d *= m);
         }
+        let mut acc = [0.0f32; 8];
+        let (dc, pc) = (dr.chunks_exact(8), pr.chunks_exact(8));
+        let tail: f32 = dc.remainder().iter().zip(pc.remainder()).map(|(x, y)| x * y).sum();
+        for (d, p) in dc.zip(pc) {
+            for k in 0..8 {
+                acc[k] += d[k] * p[k];
+            }
+        }
+        let dot = acc.iter().sum::<f32>() + tail;
+        dr.iter_mut().zip(pr).for_each(|(x, &y)| *x = y * (*x - dot) * scale);
     }
-    let dot = acc.iter().sum::<f32>() + tail;
-    dr.iter_mut().zip(pr).for_each(|(x, &y)| *x = y * (*x - dot) * scale);
+}
 }

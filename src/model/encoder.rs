@@ -36,6 +36,6 @@ pub fn backward(
     c: &LayerCache,
     g: &mut LayerParams,
 ) -> Array2<f32> {
-    let dh = feed_forward::backward(l, dy, &c.ffn, g);
+    let dh = feed_forward::backward(l, cfg, dy, &c.ffn, g);
     attention::backward(l, cfg, shape, dh, &c.attention, g)
 }

@@ -1,7 +1,8 @@
 //! The position-wise feed-forward block (HF `BertIntermediate` + `BertOutput`):
 //! dense, GELU, dense, dropout, then LayerNorm(x + residual).
 
-use ndarray::Array2;
+use ndarray::linalg::general_mat_mul;
+use ndarray::{Array2, Axis};
 use rand::Rng;
 
 use super::activation::{DropMask, apply_dropout, dropout_mask};
@@ -10,13 +11,14 @@ use super::layer_norm::NormCache;
 use super::params::LayerParams;
 use super::profile::{Part, time};
 
+/// Only the pre-activation is kept: backward computes the activation and its derivative
+/// again from it (one GELU pass, about 1% of a step), which saves a (N, F) array a layer
+/// (docs/PERFORMANCE.md, "Memory").
 #[derive(Debug, Clone, Default)]
 pub struct FeedForwardCache {
     pub x: Array2<f32>,
-    /// The activation's derivative at the pre-activation: (·, F) or (M, H).
-    pub deriv: Array2<f32>,
-    /// After the activation: (N, F).
-    pub act: Array2<f32>,
+    /// Before the activation: (N, F).
+    pub pre: Array2<f32>,
     pub drop: DropMask,
     pub norm: NormCache,
 }
@@ -28,10 +30,10 @@ pub fn forward<R: Rng>(
     x: Array2<f32>,
     rng: Option<&mut R>,
 ) -> (Array2<f32>, FeedForwardCache) {
-    let (act, deriv, mut y) = time(Part::FeedForward, || {
-        let (act, deriv) = cfg.hidden_act.forward_in_place(l.inter.forward(x.view()));
-        let y = l.out.forward(act.view());
-        (act, deriv, y)
+    let (pre, mut y) = time(Part::FeedForward, || {
+        let pre = l.inter.forward(x.view());
+        let y = l.out.forward(cfg.hidden_act.values(pre.view()).view());
+        (pre, y)
     });
     let (y, drop, norm) = time(Part::LayerNorm, || {
         let drop = dropout_mask(y.dim(), cfg.hidden_dropout_prob, rng);
@@ -40,11 +42,17 @@ pub fn forward<R: Rng>(
         let (y, norm) = l.out_norm.forward(y.view(), cfg.layer_norm_eps);
         (y, drop, norm)
     });
-    (y, FeedForwardCache { x, deriv, act, drop, norm })
+    (y, FeedForwardCache { x, pre, drop, norm })
 }
 
 /// dy: (N, H) → dx: (N, H)
-pub fn backward(l: &LayerParams, dy: Array2<f32>, c: &FeedForwardCache, g: &mut LayerParams) -> Array2<f32> {
+pub fn backward(
+    l: &LayerParams,
+    cfg: &BertConfig,
+    dy: Array2<f32>,
+    c: &FeedForwardCache,
+    g: &mut LayerParams,
+) -> Array2<f32> {
     let (mut dx, dout) = time(Part::LayerNorm, || {
         let dx = l.out_norm.backward(dy.view(), &c.norm, &mut g.out_norm);
         let mut dout = dx.clone();
@@ -52,8 +60,14 @@ pub fn backward(l: &LayerParams, dy: Array2<f32>, c: &FeedForwardCache, g: &mut 
         (dx, dout)
     });
     time(Part::FeedForward, || {
-        let mut dpre = l.out.backward(dout.view(), c.act.view(), &mut g.out);
-        dpre *= &c.deriv; // dact ⊙ act'(pre), in place
+        // One (N, F) array at a time: act for W₂'s gradient, then the same buffer for
+        // dact = dout W₂, made dpre = dact ⊙ act'(pre) in place.
+        let mut buf = cfg.hidden_act.values(c.pre.view());
+        general_mat_mul(1.0, &dout.t(), &buf, 1.0, &mut g.out.w);
+        g.out.b += &dout.sum_axis(Axis(0));
+        general_mat_mul(1.0, &dout, &l.out.w, 0.0, &mut buf);
+        cfg.hidden_act.backward_in_place(&mut buf, c.pre.view());
+        let dpre = buf;
         dx += &l.inter.backward(dpre.view(), c.x.view(), &mut g.inter);
     });
     dx

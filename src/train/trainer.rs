@@ -260,7 +260,10 @@ fn pair_data(corpus: &Corpus, pair: PairConfig, masker: &Masker) -> (Stream, Vec
 /// token, the sentence head over every sequence.
 pub fn evaluate_batches(p: &Params, cfg: &BertConfig, batches: &[Batch]) -> EvalStats {
     let (mut mlm, mut nsp, mut mlm_ok, mut nsp_ok, mut m_n, mut b_n) = (0.0, 0.0, 0, 0, 0, 0);
-    for batch in batches {
+    // A forward pass keeps every layer's activations, (B·A, T, T) attention maps among
+    // them: 16 pairs at a time keep that to a quarter of a 64-pair batch's (docs/PERFORMANCE.md, "Memory").
+    let parts = batches.iter().flat_map(|b| b.split(b.batch.div_ceil(EVAL_PAIRS)));
+    for batch in &parts.collect::<Vec<_>>() {
         let out = model::evaluate(p, cfg, batch, LossWeights::default());
         let m = batch.mlm_labels.len();
         mlm += out.mlm_loss * m as f32;
@@ -278,6 +281,9 @@ pub fn evaluate_batches(p: &Params, cfg: &BertConfig, batches: &[Batch]) -> Eval
         nsp_accuracy: nsp_ok as f32 / b_n,
     }
 }
+
+/// Pairs per forward pass in [`evaluate_batches`].
+const EVAL_PAIRS: usize = 16;
 
 /// How many rows' largest logit is their label.
 pub fn argmax_hits(logits: &ndarray::Array2<f32>, labels: &[u32]) -> usize {
@@ -385,7 +391,10 @@ impl Learner {
             let (m, b) = (part.mlm_labels.len() as f32, part.batch as f32);
             let wp = LossWeights { mlm: w.mlm * m / m_all, nsp: w.nsp * b / b_all };
             let mut rng = SmallRng::seed_from_u64(seed);
-            let (out, cache) = model::forward(p, cfg, part, wp, Some(&mut rng));
+            let (mut out, cache) = model::forward(p, cfg, part, wp, Some(&mut rng));
+            // Backward reads the probabilities, not the logits: free them first (M × V, the
+            // largest array of the heads).
+            out.mlm_logits = ndarray::Array2::zeros((0, 0));
             g.zero();
             model::backward(p, cfg, part, wp, &out, &cache, g);
             (out.mlm_loss * m / m_all, out.nsp_loss * b / b_all)
