@@ -46,11 +46,12 @@ fn small_corpus(dir: &TempDir) -> String {
     path
 }
 
-const JSON_KEYS: [&str; 8] = [
+const JSON_KEYS: [&str; 9] = [
     "step",
     "seconds",
     "train_mlm",
     "train_nsp",
+    "lr",
     "heldout_mlm_loss",
     "heldout_mlm_top1",
     "heldout_nsp_acc",

@@ -11,12 +11,16 @@ use anyhow::{Context, Result};
 use crate::cmd::cli::{Inputs, LiveDecay, TrainArgs};
 use crate::export::loss::{self, LossRow, TrainMeans};
 use crate::model::checkpoint;
+use crate::model::{BertConfig, LossWeights, Params};
+use crate::text::corpus::IS_NEXT;
 use crate::text::data::PairConfig;
 use crate::text::masking::Masker;
+use crate::text::tokenize::BertTokenizer;
 use crate::train::optim::{Decay, Schedule};
 use crate::train::pair_set::PairSet;
 use crate::train::worker::EVAL_EVERY_STEPS;
 use crate::train::{EvalStats, RECOMMENDED, StepStats, TrainConfig, Trainer, default_threads};
+use crate::tui::app::{Pair, PairView};
 
 /// When a run stops: after `steps` steps, or `seconds` of training, whichever comes first.
 #[derive(Debug, Clone, Copy)]
@@ -88,12 +92,18 @@ pub fn run(inputs: &Inputs, args: &TrainArgs) -> Result<()> {
         (tcfg, Budget { steps: Some(steps), seconds: None }, args.eval_every.unwrap_or(500))
     };
     let pairs = args.nsp_pairs.as_deref().map(|p| PairSet::load(p, &tok, cfg.max_position_embeddings)).transpose()?;
-    let mut trainer = Trainer::new(cfg, params, corpus, Masker::for_tokenizer(&tok), tcfg)?;
+    // With --live, the default pair as the TUI first shows it, masked the same way.
+    let masker = Masker::for_tokenizer(&tok);
+    let screen_pair = if args.live { Some(default_pair(&tok, &cfg, &masker, inputs.seed)?) } else { None };
+    let mut trainer = Trainer::new(cfg, params, corpus, masker, tcfg)?;
     // The AUC on --nsp-pairs, added to a report line when asked for.
     let auc = |t: &Trainer| pairs.as_ref().map(|s| s.auc(&t.params, &t.cfg));
-    let with_auc = |mut line: serde_json::Value, auc: Option<f32>| {
+    let with_auc = |mut line: serde_json::Value, auc: Option<f32>, t: &Trainer| {
         if let Some(a) = auc {
             line["nsp_pairs_auc"] = serde_json::json!(a);
+        }
+        if let Some(pair) = &screen_pair {
+            line["pair"] = pair_guesses(pair, &tok, &t.params, &t.cfg);
         }
         line
     };
@@ -107,12 +117,6 @@ pub fn run(inputs: &Inputs, args: &TrainArgs) -> Result<()> {
     let (train_docs, held_docs) = trainer.corpus().split();
     let v = trainer.cfg.vocab_size as f32;
     let head = inputs.sentence_task.head();
-    say(format!(
-        "{}; {} threads",
-        if args.live { "live run, as the TUI trains" } else { "training run" },
-        trainer.tcfg.threads
-    ));
-    say(format!("schedule: {}", trainer.tcfg.schedule.describe()));
     say(format!(
         "step 0: MLM loss {:.3} (ln V = ln {} = {:.3}), {head} loss {:.3} (ln 2 = {:.3}); held-out MLM top-1 {:.1}%, {head} {:.1}%; \
          {} parameters, {} training / {} held-out documents ({} held-out pairs); sentence task {}",
@@ -129,8 +133,14 @@ pub fn run(inputs: &Inputs, args: &TrainArgs) -> Result<()> {
         trainer.held_out_pairs(),
         inputs.sentence_task.name(),
     ));
+    say(format!(
+        "{}; {} threads",
+        if args.live { "live run, as the TUI trains" } else { "training run" },
+        trainer.tcfg.threads
+    ));
+    say(format!("schedule: {}", trainer.tcfg.schedule.describe()));
     if args.json {
-        println!("{}", with_auc(json_line(0, 0.0, None, None, &e), auc(&trainer)));
+        println!("{}", with_auc(json_line(0, 0.0, None, None, &e), auc(&trainer), &trainer));
     } else {
         println!(
             "{:>6} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9}",
@@ -165,7 +175,7 @@ pub fn run(inputs: &Inputs, args: &TrainArgs) -> Result<()> {
             history.push(loss_row(trainer.step, Some(means(&window)), &e));
             let a = auc(&trainer);
             let line = if args.json {
-                with_auc(json_line(trainer.step, secs, Some(train), lr, &e), a).to_string()
+                with_auc(json_line(trainer.step, secs, Some(train), lr, &e), a, &trainer).to_string()
             } else {
                 report_line(trainer.step, secs, train, &e)
                     + &a.map(|a| format!("  pairs AUC {a:.3}")).unwrap_or_default()
@@ -203,6 +213,31 @@ pub fn run(inputs: &Inputs, args: &TrainArgs) -> Result<()> {
             args.out.display()
         ))),
     }
+}
+
+/// The default pair as the TUI first shows it: the same seed, the same first mask.
+fn default_pair(tok: &BertTokenizer, cfg: &BertConfig, masker: &Masker, seed: u64) -> Result<Pair> {
+    let mut pair = Pair::new(tok, cfg, masker, crate::DEFAULT_A, crate::DEFAULT_B, IS_NEXT, seed)?;
+    pair.remask(masker, Pair::common_case_seed(masker, &pair.encoded.ids, seed));
+    Ok(pair)
+}
+
+/// What the screen shows for `pair` with these weights: each masked word's five likeliest
+/// pieces, and P(IsNext). `train --live --json` adds it to every line as `pair`.
+fn pair_guesses(pair: &Pair, tok: &BertTokenizer, p: &Params, cfg: &BertConfig) -> serde_json::Value {
+    let view = PairView::compute(p, cfg, pair, tok.special.pad, LossWeights::default(), 0);
+    let masked: Vec<serde_json::Value> = pair
+        .plan
+        .masked
+        .iter()
+        .zip(&view.top)
+        .map(|(m, top)| {
+            let top: Vec<serde_json::Value> =
+                top.iter().map(|&(id, prob)| serde_json::json!([tok.token(id), prob])).collect();
+            serde_json::json!({"position": m.position, "original": tok.token(m.original), "top5": top})
+        })
+        .collect();
+    serde_json::json!({"masked": masked, "p_is_next": view.outputs.nsp_probs[[0, 0]]})
 }
 
 /// The schedule a `--decay` names (docs/TRAINING.md, "The live schedule").

@@ -163,7 +163,10 @@ mod tests {
             assert!(later.windows(2).all(|w| w[1] <= w[0]), "{decay:?}: never rises after the warm-up");
         }
         let lin = Schedule { peak, warmup: 100, decay: Decay::Linear { total: 1000, floor: 0.1 } };
-        assert!((lin.lr(549) - peak * 0.5).abs() < 1e-9 && lin.lr(5000) == peak * 0.1);
+        assert!(
+            (lin.lr(550) - peak * 0.5).abs() < 1e-9 && lin.lr(5000) == peak * 0.1,
+            "half-way at step 550, then the floor"
+        );
         let rsqrt = Schedule { peak, warmup: 100, decay: Decay::InverseSqrt { from: 400, floor: 0.05 } };
         assert_eq!(rsqrt.lr(399), peak, "the peak until step 400");
         assert!((rsqrt.lr(1599) - peak * 0.5).abs() < 1e-9, "step 1,600: √(400/1600) = 0.5");
