@@ -31,7 +31,7 @@ pub struct NotATerminal;
 impl std::fmt::Display for NotATerminal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(
-            "the bert-tutor screen needs a terminal on stdin and stdout; for output you can pipe, use a subcommand: inspect, eval, train, compare, bench, or lesson (lists the lessons)",
+            "the bert-tutor screen needs a terminal on stdin and stdout; for output you can pipe, use a subcommand: inspect, eval, train, export, demo --check, compare, bench, or lesson (lists the lessons)",
         )
     }
 }

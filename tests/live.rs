@@ -79,6 +79,16 @@ fn train_live_refuses_what_it_cannot_do() {
     assert!(!o.status.success() && err.starts_with("error:") && err.contains("--seconds"), "{err}");
 }
 
+/// More threads than the batch has pairs cannot help: refused with one line, at once.
+#[test]
+fn bench_refuses_more_threads_than_pairs() {
+    for threads in ["0", "33", "100000"] {
+        let o = run(&["bench", "--threads", threads, "--batch", "32", "--steps", "1"]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success() && err.lines().count() == 1 && err.contains("give 1 to 32"), "{threads}: {err}");
+    }
+}
+
 /// The parts `bench --json` reports cover the step: at one thread, where they run one
 /// after another, they add up to the step's time within 10%.
 #[test]

@@ -36,7 +36,11 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     if args.vocab < 8 || args.seq < 4 || args.batch == 0 || args.steps == 0 {
         anyhow::bail!("bench needs --vocab >= 8, --seq >= 4, --batch >= 1 and --steps >= 1");
     }
-    let tcfg = TrainConfig { threads: args.threads.max(1), ..TrainConfig::default() };
+    let threads = args.threads.unwrap_or_else(|| crate::train::default_threads().min(args.batch));
+    if threads == 0 || threads > args.batch {
+        anyhow::bail!("--threads {threads}: give 1 to {} (each thread takes a share of the batch's pairs)", args.batch);
+    }
+    let tcfg = TrainConfig { threads, ..TrainConfig::default() };
     let mut rng = StdRng::seed_from_u64(0);
     let mut params = Params::init(&cfg, &mut rng);
     let mut learner = Learner::new(&cfg, tcfg.threads);

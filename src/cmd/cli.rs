@@ -295,9 +295,9 @@ pub struct BenchArgs {
     /// Untimed steps first.
     #[arg(long, default_value_t = 3)]
     pub warmup: usize,
-    /// Threads (the batch is split between them). Default: one per core.
-    #[arg(long, default_value_t = crate::train::default_threads())]
-    pub threads: usize,
+    /// Threads (the batch is split between them; at most one per pair). Default: one per core.
+    #[arg(long)]
+    pub threads: Option<usize>,
     /// Instead: the TUI's cost. Trains the default model headless, then with the TUI
     /// drawing at 120×40 (into an off-screen buffer) and keys arriving, and compares.
     #[arg(long)]

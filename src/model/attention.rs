@@ -174,7 +174,7 @@ pub fn backward(
             let block = bi * a + h;
             let p = c.probs.index_axis(Axis(0), block);
             let p = p.slice(s![.., ..len]);
-            let mask = c.probs_dropout.map(|pdrop| &*pdrop.mask(block, &mut mask[..t * len]));
+            let mask = c.probs_dropout.map(|pdrop| pdrop.mask(block, &mut mask[..t * len]));
             time(Part::AttentionProducts, || {
                 // dV_h = P̃ᵀ dctx_h, dP̃ = dctx_h V_hᵀ
                 let ptilde = match mask {

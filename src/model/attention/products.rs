@@ -69,6 +69,8 @@ pub fn pt_times_x(p: Rows, rows: usize, len: usize, x: Rows, d: usize, out: Rows
 /// Rows of `out` computed together: each row of v, once loaded, serves four rows of p.
 const BLOCK: usize = 4;
 
+// Kernel loops index several rows in lockstep by the same j, r and k; iterators would hide that.
+#[allow(clippy::needless_range_loop)]
 #[inline(always)]
 fn pv_fixed<const D: usize>(p: Rows, rows: usize, len: usize, v: Rows, mut out: RowsMut) {
     let mut i0 = 0;
@@ -103,6 +105,7 @@ fn pv_any(p: Rows, rows: usize, len: usize, v: Rows, d: usize, mut out: RowsMut)
     }
 }
 
+#[allow(clippy::needless_range_loop)]
 #[inline(always)]
 fn ptx_fixed<const D: usize>(p: Rows, rows: usize, len: usize, x: Rows, mut out: RowsMut) {
     for j in 0..len {
