@@ -36,77 +36,14 @@ impl Budget {
 }
 
 pub fn run(inputs: &Inputs, args: &TrainArgs) -> Result<()> {
-    if !(args.lr.is_finite() && args.lr > 0.0 && args.lr <= 1.0) {
-        anyhow::bail!("--lr {} is not a usable learning rate: give a number in (0, 1], e.g. 2e-3", args.lr);
-    }
-    if args.steps == Some(0) {
-        anyhow::bail!("--steps 0 trains nothing: give at least 1");
-    }
-    if let Some(s) = args.seconds.filter(|s| !(s.is_finite() && *s > 0.0)) {
-        anyhow::bail!("--seconds {s} is not a duration: give a number of seconds above 0, e.g. 600");
-    }
-    if args.live && args.steps.is_none() && args.seconds.is_none() {
-        anyhow::bail!("train --live runs until told to stop: give --seconds N (or --steps N)");
-    }
-    if let Some(n) = args.threads.filter(|&n| n == 0 || n > args.batch) {
-        anyhow::bail!("--threads {n}: give 1 to {} (each thread takes a share of the batch's pairs)", args.batch);
-    }
-    if args.eval_every == Some(0) {
-        anyhow::bail!("--eval-every 0 never evaluates: give at least 1");
-    }
-    if args.batch == 0 {
-        anyhow::bail!("--batch 0 holds no pairs: give at least 1 (the recommended run uses 32)");
-    }
-    if args.max_seq_length < 8 {
-        anyhow::bail!(
-            "--max-seq-length {} is too short for [CLS] A [SEP] B [SEP]: give at least 8",
-            args.max_seq_length
-        );
-    }
+    check_args(args)?;
     let tok = super::load_tokenizer(inputs)?;
     let corpus = super::load_corpus(inputs, &tok)?;
     let (cfg, params) = super::load_model_shaped(inputs, &tok, &args.shape, args.max_seq_length)?;
-    let (tcfg, budget, eval_every) = if args.live {
-        let mut tcfg = TrainConfig::live(inputs.seed, inputs.sentence_task);
-        if let Some(d) = args.decay {
-            tcfg.schedule.decay = live_decay(d);
-        }
-        if let Some(n) = args.threads {
-            tcfg.threads = n;
-        }
-        (tcfg, Budget { steps: args.steps, seconds: args.seconds }, args.eval_every.unwrap_or(EVAL_EVERY_STEPS))
-    } else {
-        let steps = args.steps.unwrap_or(RECOMMENDED.steps);
-        let tcfg = TrainConfig {
-            batch_size: args.batch,
-            pair: PairConfig {
-                max_seq_length: args.max_seq_length,
-                task: inputs.sentence_task,
-                ..PairConfig::default()
-            },
-            schedule: Schedule::linear(args.lr, args.warmup.min(steps), steps, 0.0),
-            seed: inputs.seed,
-            threads: args.threads.unwrap_or_else(default_threads),
-            ..TrainConfig::default()
-        };
-        (tcfg, Budget { steps: Some(steps), seconds: None }, args.eval_every.unwrap_or(500))
-    };
-    let pairs = args.nsp_pairs.as_deref().map(|p| PairSet::load(p, &tok, cfg.max_position_embeddings)).transpose()?;
-    // With --live, the default pair as the TUI first shows it, masked the same way.
+    let (tcfg, budget, eval_every) = settings(inputs, args);
     let masker = Masker::for_tokenizer(&tok);
-    let screen_pair = if args.live { Some(default_pair(&tok, &cfg, &masker, inputs.seed)?) } else { None };
+    let extras = Extras::new(inputs, args, &tok, &cfg, &masker)?;
     let mut trainer = Trainer::new(cfg, params, corpus, masker, tcfg)?;
-    // The AUC on --nsp-pairs, added to a report line when asked for.
-    let auc = |t: &Trainer| pairs.as_ref().map(|s| s.auc(&t.params, &t.cfg));
-    let with_auc = |mut line: serde_json::Value, auc: Option<f32>, t: &Trainer| {
-        if let Some(a) = auc {
-            line["nsp_pairs_auc"] = serde_json::json!(a);
-        }
-        if let Some(pair) = &screen_pair {
-            line["pair"] = pair_guesses(pair, &tok, &t.params, &t.cfg);
-        }
-        line
-    };
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
     ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst)).context("cannot install the Ctrl-C handler")?;
@@ -140,7 +77,7 @@ pub fn run(inputs: &Inputs, args: &TrainArgs) -> Result<()> {
     ));
     say(format!("schedule: {}", trainer.tcfg.schedule.describe()));
     if args.json {
-        println!("{}", with_auc(json_line(0, 0.0, None, None, &e), auc(&trainer), &trainer));
+        println!("{}", extras.json(json_line(0, 0.0, None, None, &e), &trainer));
     } else {
         println!(
             "{:>6} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9}",
@@ -173,12 +110,10 @@ pub fn run(inputs: &Inputs, args: &TrainArgs) -> Result<()> {
             let e = trainer.evaluate();
             let lr = window.last().map(|s| s.lr);
             history.push(loss_row(trainer.step, Some(means(&window)), &e));
-            let a = auc(&trainer);
             let line = if args.json {
-                with_auc(json_line(trainer.step, secs, Some(train), lr, &e), a, &trainer).to_string()
+                extras.json(json_line(trainer.step, secs, Some(train), lr, &e), &trainer).to_string()
             } else {
-                report_line(trainer.step, secs, train, &e)
-                    + &a.map(|a| format!("  pairs AUC {a:.3}")).unwrap_or_default()
+                report_line(trainer.step, secs, train, &e) + &extras.text(&trainer)
             };
             bar.println(&line);
             window.clear();
@@ -212,6 +147,105 @@ pub fn run(inputs: &Inputs, args: &TrainArgs) -> Result<()> {
             trainer.step,
             args.out.display()
         ))),
+    }
+}
+
+/// The flags' checks, before anything is loaded: one line for what is wrong.
+fn check_args(args: &TrainArgs) -> Result<()> {
+    if !(args.lr.is_finite() && args.lr > 0.0 && args.lr <= 1.0) {
+        anyhow::bail!("--lr {} is not a usable learning rate: give a number in (0, 1], e.g. 2e-3", args.lr);
+    }
+    if args.steps == Some(0) {
+        anyhow::bail!("--steps 0 trains nothing: give at least 1");
+    }
+    if let Some(s) = args.seconds.filter(|s| !(s.is_finite() && *s > 0.0)) {
+        anyhow::bail!("--seconds {s} is not a duration: give a number of seconds above 0, e.g. 600");
+    }
+    if args.live && args.steps.is_none() && args.seconds.is_none() {
+        anyhow::bail!("train --live runs until told to stop: give --seconds N (or --steps N)");
+    }
+    if args.batch == 0 {
+        anyhow::bail!("--batch 0 holds no pairs: give at least 1 (the recommended run uses 32)");
+    }
+    if let Some(n) = args.threads.filter(|&n| n == 0 || n > args.batch) {
+        anyhow::bail!("--threads {n}: give 1 to {} (each thread takes a share of the batch's pairs)", args.batch);
+    }
+    if args.eval_every == Some(0) {
+        anyhow::bail!("--eval-every 0 never evaluates: give at least 1");
+    }
+    if args.max_seq_length < 8 {
+        anyhow::bail!(
+            "--max-seq-length {} is too short for [CLS] A [SEP] B [SEP]: give at least 8",
+            args.max_seq_length
+        );
+    }
+    Ok(())
+}
+
+/// The training settings, when the run stops, and how often it evaluates: the TUI's with
+/// `--live`, else the recommended run with the flags' changes.
+fn settings(inputs: &Inputs, args: &TrainArgs) -> (TrainConfig, Budget, usize) {
+    if args.live {
+        let mut tcfg = TrainConfig::live(inputs.seed, inputs.sentence_task);
+        if let Some(d) = args.decay {
+            tcfg.schedule.decay = live_decay(d);
+        }
+        if let Some(n) = args.threads {
+            tcfg.threads = n;
+        }
+        (tcfg, Budget { steps: args.steps, seconds: args.seconds }, args.eval_every.unwrap_or(EVAL_EVERY_STEPS))
+    } else {
+        let steps = args.steps.unwrap_or(RECOMMENDED.steps);
+        let tcfg = TrainConfig {
+            batch_size: args.batch,
+            pair: PairConfig {
+                max_seq_length: args.max_seq_length,
+                task: inputs.sentence_task,
+                ..PairConfig::default()
+            },
+            schedule: Schedule::linear(args.lr, args.warmup.min(steps), steps, 0.0),
+            seed: inputs.seed,
+            threads: args.threads.unwrap_or_else(default_threads),
+            ..TrainConfig::default()
+        };
+        (tcfg, Budget { steps: Some(steps), seconds: None }, args.eval_every.unwrap_or(500))
+    }
+}
+
+/// What a report line carries besides the losses: the AUC on `--nsp-pairs`, and with
+/// `--live` what the TUI's first screen shows of the default pair.
+struct Extras<'a> {
+    tok: &'a BertTokenizer,
+    pairs: Option<PairSet>,
+    screen_pair: Option<Pair>,
+}
+
+impl<'a> Extras<'a> {
+    fn new(
+        inputs: &Inputs,
+        args: &TrainArgs,
+        tok: &'a BertTokenizer,
+        cfg: &BertConfig,
+        masker: &Masker,
+    ) -> Result<Self> {
+        let pairs =
+            args.nsp_pairs.as_deref().map(|p| PairSet::load(p, tok, cfg.max_position_embeddings)).transpose()?;
+        let screen_pair = if args.live { Some(default_pair(tok, cfg, masker, inputs.seed)?) } else { None };
+        Ok(Self { tok, pairs, screen_pair })
+    }
+
+    fn json(&self, mut line: serde_json::Value, t: &Trainer) -> serde_json::Value {
+        if let Some(set) = &self.pairs {
+            line["nsp_pairs_auc"] = serde_json::json!(set.auc(&t.params, &t.cfg));
+        }
+        if let Some(pair) = &self.screen_pair {
+            line["pair"] = pair_guesses(pair, self.tok, &t.params, &t.cfg);
+        }
+        line
+    }
+
+    fn text(&self, t: &Trainer) -> String {
+        self.pairs.as_ref().map(|set| format!("  pairs AUC {:.3}", set.auc(&t.params, &t.cfg))).unwrap_or_default()
     }
 }
 
