@@ -70,9 +70,11 @@ fn steps_through_the_stages_edits_the_pair_and_quits_cleanly() {
     assert!(ok.success());
     let s = Session(name);
 
-    let first = s.wait_for("1. Text to pieces");
-    assert!(first.contains("play ##ing"), "{first}");
-    assert!(first.contains("New here? Press L for lesson 1"), "a first launch offers lesson 1:\n{first}");
+    // The first frame can be captured half drawn (seen under load): wait for each part of
+    // it rather than test the capture that first shows the title.
+    s.wait_for("1. Text to pieces");
+    s.wait_for("play ##ing");
+    s.wait_for("New here? Press L for lesson 1"); // a first launch offers lesson 1
     for (key, title) in [("Right", "2. The input"), ("Right", "3. Embedding rows"), ("Right", "4. Mask selection")] {
         s.keys(&[key]);
         s.wait_for(title);
