@@ -23,7 +23,7 @@ use rand::{Rng, RngExt, SeedableRng};
 
 use super::activation::{DropMask, apply_dropout, dropout_mask, fill_dropout};
 use super::config::BertConfig;
-use super::fastmath::{exp, masked_max, simd_fn, sum};
+use super::fastmath::{dot, exp, masked_max, simd_fn, sum};
 use super::layer_norm::NormCache;
 use super::params::LayerParams;
 use super::profile::{Part, time};
@@ -280,15 +280,7 @@ fn softmax_backward(ds: ArrayViewMut2<f32>, p: ArrayView2<f32>, mask: Option<&[f
         if let Some(m) = mask {
             dr.iter_mut().zip(&m[i * len..(i + 1) * len]).for_each(|(d, &m)| *d *= m);
         }
-        let mut acc = [0.0f32; 8];
-        let (dc, pc) = (dr.chunks_exact(8), pr.chunks_exact(8));
-        let tail: f32 = dc.remainder().iter().zip(pc.remainder()).map(|(x, y)| x * y).sum();
-        for (d, p) in dc.zip(pc) {
-            for k in 0..8 {
-                acc[k] += d[k] * p[k];
-            }
-        }
-        let dot = acc.iter().sum::<f32>() + tail;
+        let dot = dot(dr, pr);
         dr.iter_mut().zip(pr).for_each(|(x, &y)| *x = y * (*x - dot) * scale);
     }
 }

@@ -3,7 +3,7 @@
 
 use ndarray::{Array1, Array2, ArrayView2};
 
-use super::fastmath::{simd_fn, sum};
+use super::fastmath::{dot, simd_fn, sum};
 use super::params::Norm;
 
 /// What backward needs: the normalised input and 1/σ per row.
@@ -86,18 +86,4 @@ fn norm_backward_rows(dy: &[f32], xhat: &[f32], rstd: &[f32], g: &[f32], dg: &mu
 #[inline(always)]
 fn sum_sq(xs: &[f32]) -> f32 {
     dot(xs, xs)
-}
-
-/// Σ a ⊙ b, with eight running sums so it vectorises.
-#[inline(always)]
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0.0f32; 8];
-    let (ac, bc) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f32 = ac.remainder().iter().zip(bc.remainder()).map(|(x, y)| x * y).sum();
-    for (x, y) in ac.zip(bc) {
-        for i in 0..8 {
-            acc[i] += x[i] * y[i];
-        }
-    }
-    acc.iter().sum::<f32>() + tail
 }
