@@ -643,8 +643,11 @@ fn train_csv_has_a_row_per_evaluation() {
     ]);
     let text = std::fs::read_to_string(&csv).unwrap();
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines[0], "step,train MLM,train NSP,total,held-out MLM loss,MLM top-1,NSP accuracy,learning rate");
+    assert_eq!(
+        lines[0],
+        "step,train MLM,train NSP,total,held-out MLM loss,MLM top-1,NSP accuracy,learning rate,MLM weight,NSP weight"
+    );
     let steps: Vec<&str> = lines[1..].iter().map(|l| l.split(',').next().unwrap()).collect();
     assert_eq!(steps, ["0", "5", "10"]);
-    assert!(lines[1..].iter().all(|l| l.split(',').count() == 8), "{text}");
+    assert!(lines[1..].iter().all(|l| l.split(',').count() == 10), "{text}");
 }

@@ -16,6 +16,16 @@ impl Drop for Session {
 }
 
 impl Session {
+    /// Starts `shell` in a detached 120×40 tmux session called `name`.
+    fn start(name: String, shell: &str) -> Session {
+        let ok = Command::new("tmux")
+            .args(["new-session", "-d", "-s", &name, "-x", "120", "-y", "40", shell])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+        Session(name)
+    }
+
     fn keys(&self, keys: &[&str]) {
         let mut args = vec!["send-keys", "-t", &self.0];
         args.extend_from_slice(keys);
@@ -63,12 +73,7 @@ fn steps_through_the_stages_edits_the_pair_and_quits_cleanly() {
     let bin = env!("CARGO_BIN_EXE_bert-tutor");
     let state = tempfile::tempdir().unwrap(); // no saved progress: a first launch
     let shell = format!("BERT_TUTOR_STATE_DIR={} {bin} --seed 3; echo EXIT=$?; sleep 60", state.path().display());
-    let ok = Command::new("tmux")
-        .args(["new-session", "-d", "-s", &name, "-x", "120", "-y", "40", &shell])
-        .status()
-        .unwrap();
-    assert!(ok.success());
-    let s = Session(name);
+    let s = Session::start(name, &shell);
 
     // The first frame can be captured half drawn (seen under load): wait for each part of
     // it rather than test the capture that first shows the title.
@@ -90,7 +95,7 @@ fn steps_through_the_stages_edits_the_pair_and_quits_cleanly() {
     // L opens the lessons menu (lesson 1 selected on a first launch); Esc closes it, and the
     // key after it reaches the stage again.
     s.keys(&["L"]);
-    let menu = s.wait_for("↑↓ choose  Enter open  Esc close");
+    let menu = s.wait_for("↑↓ choose  Enter open  1–9 open that lesson  Esc close");
     assert!(menu.contains("1. Why pre-train?"), "{menu}");
     s.keys(&["Escape"]);
     s.keys(&["2"]);
@@ -134,12 +139,7 @@ fn a_termination_signal_restores_the_terminal_and_saves_progress() {
         let name = format!("bert-tutor-sig{}-{}", signal.replace('-', ""), std::process::id());
         let bin = env!("CARGO_BIN_EXE_bert-tutor");
         let shell = format!("BERT_TUTOR_STATE_DIR={} {bin} lesson 1; echo EXIT=$?; sleep 60", state.path().display());
-        let ok = Command::new("tmux")
-            .args(["new-session", "-d", "-s", &name, "-x", "120", "-y", "40", &shell])
-            .status()
-            .unwrap();
-        assert!(ok.success());
-        let s = Session(name.clone());
+        let s = Session::start(name.clone(), &shell);
         s.wait_for("step 1/");
         s.keys(&["]"]);
         s.wait_for("step 2/");
@@ -155,4 +155,45 @@ fn a_termination_signal_restores_the_terminal_and_saves_progress() {
         let saved = std::fs::read_to_string(state.path().join("progress.json")).expect("progress was saved");
         assert!(saved.contains("why-pretrain"), "SIG{signal}: {saved}");
     }
+}
+
+/// The step count in the header ("│ step 1234 │"), if the screen shows one.
+fn header_step(screen: &str) -> Option<usize> {
+    let rest = &screen[screen.find("│ step ")? + "│ step ".len()..];
+    rest.split_whitespace().next()?.parse().ok()
+}
+
+/// Esc pressed twice after 400 steps of training leaves bert-tutor running; `q` asks before
+/// throwing the training away, and `S` in the question saves a checkpoint, then quits.
+#[test]
+fn esc_never_loses_training_and_quitting_offers_to_save() {
+    if !have_tmux("esc_never_loses_training_and_quitting_offers_to_save") {
+        return;
+    }
+    let name = format!("bert-tutor-esc-{}", std::process::id());
+    let bin = env!("CARGO_BIN_EXE_bert-tutor");
+    let dir = tempfile::tempdir().unwrap(); // the working folder: S saves to ./checkpoint there
+    let shell =
+        format!("cd {d} && BERT_TUTOR_STATE_DIR={d} {bin} --seed 3; echo EXIT=$?; sleep 60", d = dir.path().display());
+    let s = Session::start(name, &shell);
+    s.wait_for("1. Text to pieces");
+    // Training runs from the start; on a loaded machine 400 steps can take a few minutes.
+    let start = Instant::now();
+    while header_step(&s.screen()).is_none_or(|n| n < 400) {
+        assert!(start.elapsed() < Duration::from_secs(300), "400 steps never came:\n{}", s.screen());
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    s.keys(&["Escape"]);
+    s.keys(&["Escape"]);
+    let after_esc = s.wait_for("q quits");
+    assert!(!after_esc.contains("EXIT="), "Esc quit the program:\n{after_esc}");
+    assert!(after_esc.contains("1. Text to pieces"), "{after_esc}");
+
+    s.keys(&["q"]);
+    s.wait_for("steps of training are not saved");
+    s.keys(&["S"]);
+    let after = s.wait_for("EXIT=");
+    assert!(after.contains("EXIT=0"), "not a clean exit:\n{after}");
+    assert!(dir.path().join("checkpoint/model.safetensors").is_file(), "S did not save before quitting");
+    assert!(dir.path().join("checkpoint/config.json").is_file());
 }

@@ -7,6 +7,7 @@
 
 use bert_tutor::export::palette::{self, Rgb};
 use bert_tutor::export::{html, loss, svg, text};
+use bert_tutor::model::LossWeights;
 use bert_tutor::train::worker::TrainEvent;
 use bert_tutor::train::{EvalStats, StepStats};
 use bert_tutor::tui::action::Action;
@@ -234,15 +235,32 @@ fn the_csv_has_one_row_per_evaluation_with_the_mean_training_loss() {
             total_loss: s + 1.0,
             lr: s * 1e-5,
             grad_norm: 1.0,
+            ..Default::default()
         }));
     }
     app.on_train(TrainEvent::Eval { step: 250, stats: eval(6.0) });
     let csv = loss::csv(&app.loss_rows());
     let lines: Vec<&str> = csv.lines().collect();
-    assert_eq!(lines[0], "step,train MLM,train NSP,total,held-out MLM loss,MLM top-1,NSP accuracy,learning rate");
+    assert_eq!(
+        lines[0],
+        "step,train MLM,train NSP,total,held-out MLM loss,MLM top-1,NSP accuracy,learning rate,MLM weight,NSP weight"
+    );
     assert_eq!(lines.len(), 3, "a header and two evaluations:\n{csv}");
-    assert_eq!(lines[1], "0,,,,7.5,0.25,0.5,");
-    assert_eq!(lines[2], "250,125.5,1,126.5,6,0.25,0.5,0.0025");
+    assert_eq!(lines[1], "0,,,,7.5,0.25,0.5,,,");
+    assert_eq!(lines[2], "250,125.5,1,126.5,6,0.25,0.5,0.0025,1,1");
+
+    // `w` to MLM only at step 300: the next row covers the steps since, with their weights,
+    // so that its total is the weighted sum of its columns.
+    let mlm_only = LossWeights { mlm: 1.0, nsp: 0.0 };
+    for step in 251..=500 {
+        let weights = if step <= 300 { LossWeights::default() } else { mlm_only };
+        let total = 2.0 + weights.nsp;
+        let s = StepStats { step, mlm_loss: 2.0, nsp_loss: 1.0, total_loss: total, weights, ..Default::default() };
+        app.on_train(TrainEvent::Step(s));
+    }
+    app.on_train(TrainEvent::Eval { step: 500, stats: eval(5.0) });
+    let csv = loss::csv(&app.loss_rows());
+    assert_eq!(csv.lines().nth(3), Some("500,2,1,2,5,0.25,0.5,0,1,0"), "{csv}");
 }
 
 /// The plot is SVG with the curves' names in its legend and its axes named.
@@ -252,7 +270,15 @@ fn the_loss_plot_is_svg_with_a_legend() {
     app.on_train(TrainEvent::Eval { step: 0, stats: EvalStats { mlm_loss: 7.6, nsp_loss: 0.7, ..Default::default() } });
     for step in 1..=100 {
         let l = 8.0 - step as f32 / 100.0;
-        let s = StepStats { step, mlm_loss: l, nsp_loss: 0.69, total_loss: l + 0.69, lr: 1e-3, grad_norm: 1.0 };
+        let s = StepStats {
+            step,
+            mlm_loss: l,
+            nsp_loss: 0.69,
+            total_loss: l + 0.69,
+            lr: 1e-3,
+            grad_norm: 1.0,
+            ..Default::default()
+        };
         app.on_train(TrainEvent::Step(s));
     }
     let plot = loss::plot(&app.loss_curves()).unwrap();

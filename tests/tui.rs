@@ -134,12 +134,21 @@ fn the_numbers_on_screen_are_the_models() {
 /// `1·a (MLM) + 0·b (NSP) = a`, not a sum that seems to drop a term.
 #[test]
 fn the_last_batch_sum_shows_its_weights() {
+    use bert_tutor::model::LossWeights;
     use bert_tutor::train::StepStats;
     use bert_tutor::train::worker::TrainEvent;
     let mut app = app();
     app.update(Action::GoStage(6));
-    app.update(Action::CycleWeights); // MLM only
-    let s = StepStats { step: 12, mlm_loss: 3.621, nsp_loss: 0.662, total_loss: 3.621, lr: 1e-3, grad_norm: 1.0 };
+    app.update(Action::CycleWeights); // MLM only, from the next batch on
+    // The batch in flight when `w` was pressed trained with both heads: its sum says so.
+    let both = LossWeights { mlm: 1.0, nsp: 1.0 };
+    let s =
+        StepStats { step: 11, mlm_loss: 3.7, nsp_loss: 0.7, total_loss: 4.4, lr: 1e-3, grad_norm: 1.0, weights: both };
+    app.on_train(TrainEvent::Step(s));
+    let screen = draw(&app, 120, 40).backend().to_string();
+    assert!(screen.contains("Last training batch (step 11): 1·3.700 (MLM) + 1·0.700 (NSP) = 4.400"), "{screen}");
+    let mlm_only = LossWeights { mlm: 1.0, nsp: 0.0 };
+    let s = StepStats { step: 12, mlm_loss: 3.621, nsp_loss: 0.662, total_loss: 3.621, weights: mlm_only, ..s };
     app.on_train(TrainEvent::Step(s));
     let screen = draw(&app, 120, 40).backend().to_string();
     assert!(screen.contains("Last training batch (step 12): 1·3.621 (MLM) + 0·0.662 (NSP) = 3.621"), "{screen}");
@@ -399,7 +408,7 @@ fn the_lessons_menu_lists_every_lesson_with_its_progress() {
         assert!(row.contains(&format!("{mark} {:>2}. ", i + 1)), "lesson {}: {row:?}", i + 1);
         assert!(row.contains(&format!(" {steps} ")), "lesson {}: {row:?}", i + 1);
     }
-    assert!(s.contains("↑↓ choose  Enter open  Esc close"), "{s}");
+    assert!(s.contains("↑↓ choose  Enter open  1–9 open that lesson  Esc close"), "{s}");
     assert!(s.contains(&app.progress.summary(&app.lessons)), "{s}");
 }
 
@@ -458,7 +467,7 @@ fn esc_closes_the_lessons_menu_without_opening_a_lesson() {
     let (stage, plan, cursor) = (app.stage, app.pair.plan.clone(), app.cursor);
     press(&mut app, KeyCode::Char('L'));
     assert_eq!(app.menu, Some(0), "no progress: lesson 1 is selected");
-    for c in [KeyCode::Right, KeyCode::Char('5'), KeyCode::Char('m'), KeyCode::Char('r'), KeyCode::Char('?')] {
+    for c in [KeyCode::Right, KeyCode::Char('n'), KeyCode::Char('m'), KeyCode::Char('r'), KeyCode::Char('?')] {
         press(&mut app, c);
     }
     press(&mut app, KeyCode::Down);
@@ -576,7 +585,15 @@ fn with_history(app: &mut App, held_mlm: &[f32], slope: f32) {
     app.on_train(TrainEvent::Eval { step: 0, stats: eval(held_mlm[0]) });
     for step in 1..=250 * (held_mlm.len() - 1) {
         let mlm_loss = 6.0 + slope * step as f32;
-        let s = StepStats { step, mlm_loss, nsp_loss: 0.65, total_loss: mlm_loss + 0.65, lr: 1e-3, grad_norm: 0.5 };
+        let s = StepStats {
+            step,
+            mlm_loss,
+            nsp_loss: 0.65,
+            total_loss: mlm_loss + 0.65,
+            lr: 1e-3,
+            grad_norm: 0.5,
+            ..Default::default()
+        };
         app.on_train(TrainEvent::Step(s));
         if step % 250 == 0 {
             app.on_train(TrainEvent::Eval { step, stats: eval(held_mlm[step / 250]) });
@@ -708,8 +725,15 @@ fn stage_8_text_at_80x24_never_ends_in_a_cut_word() {
             app.update(Action::CycleTask); // NSP, then SOP, then none
         }
         with_history(&mut app, &[7.6, 5.2, 4.34, 4.40, 4.53], -0.001);
-        let s =
-            StepStats { step: 123_456, mlm_loss: 4.1, nsp_loss: 0.6, total_loss: 4.7, lr: 1.234e-3, grad_norm: 12.5 };
+        let s = StepStats {
+            step: 123_456,
+            mlm_loss: 4.1,
+            nsp_loss: 0.6,
+            total_loss: 4.7,
+            lr: 1.234e-3,
+            grad_norm: 12.5,
+            ..Default::default()
+        };
         app.on_train(TrainEvent::Step(s));
         let t = draw(&app, 80, 24);
         let buf = t.backend().buffer();

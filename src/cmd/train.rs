@@ -294,6 +294,7 @@ fn means(window: &[StepStats]) -> TrainMeans {
         nsp: mean(|s| s.nsp_loss),
         total: mean(|s| s.total_loss),
         lr: window.last().map_or(0.0, |s| s.lr),
+        weights: window.last().map_or_else(Default::default, |s| s.weights),
     }
 }
 

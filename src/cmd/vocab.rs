@@ -13,7 +13,7 @@ use anyhow::{Context, Result};
 
 use crate::text::tokenize::BertTokenizer;
 
-/// The bundled vocabulary's settings: see README "Design decisions".
+/// The bundled vocabulary's settings: see docs/DESIGN.md "Design decisions".
 pub const DEFAULT_VOCAB_SIZE: usize = 2000;
 pub const DEFAULT_MIN_FREQUENCY: u64 = 2;
 

@@ -28,18 +28,22 @@ pub struct TrainMeans {
     pub nsp: f32,
     pub total: f32,
     pub lr: f32,
+    /// The loss weights of these steps (a change of weights starts a new span, so that
+    /// total = mlm weight · mlm + NSP weight · nsp holds for the means).
+    pub weights: crate::model::LossWeights,
 }
 
 /// The CSV header; the sentence head's columns keep the name NSP under SOP too.
-pub const CSV_HEADER: &str = "step,train MLM,train NSP,total,held-out MLM loss,MLM top-1,NSP accuracy,learning rate";
+pub const CSV_HEADER: &str =
+    "step,train MLM,train NSP,total,held-out MLM loss,MLM top-1,NSP accuracy,learning rate,MLM weight,NSP weight";
 
-/// The rows as CSV: [`CSV_HEADER`], then one line per row; the training columns and the
-/// learning rate are empty when the row has no training before it.
+/// The rows as CSV: [`CSV_HEADER`], then one line per row; the training columns, the
+/// learning rate and the weights are empty when the row has no training before it.
 pub fn csv(rows: &[LossRow]) -> String {
     let mut out = format!("{CSV_HEADER}\n");
     for r in rows {
         let train = r.train.map_or(",,,".to_string(), |t| format!("{},{},{},", t.mlm, t.nsp, t.total));
-        let lr = r.train.map_or(String::new(), |t| t.lr.to_string());
+        let lr = r.train.map_or(",,".to_string(), |t| format!("{},{},{}", t.lr, t.weights.mlm, t.weights.nsp));
         let _ = writeln!(out, "{},{train}{},{},{},{lr}", r.step, r.heldout_mlm_loss, r.mlm_top1, r.nsp_accuracy);
     }
     out
@@ -150,7 +154,13 @@ mod tests {
             LossRow { step: 0, train: None, heldout_mlm_loss: 7.5, mlm_top1: 0.0, nsp_accuracy: 0.5 },
             LossRow {
                 step: 250,
-                train: Some(TrainMeans { mlm: 6.25, nsp: 0.75, total: 7.0, lr: 0.002 }),
+                train: Some(TrainMeans {
+                    mlm: 6.25,
+                    nsp: 0.75,
+                    total: 6.25,
+                    lr: 0.002,
+                    weights: crate::model::LossWeights { mlm: 1.0, nsp: 0.0 },
+                }),
                 heldout_mlm_loss: 6.0,
                 mlm_top1: 0.125,
                 nsp_accuracy: 0.5,
@@ -158,6 +168,6 @@ mod tests {
         ];
         let text = csv(&rows);
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines, [CSV_HEADER, "0,,,,7.5,0,0.5,", "250,6.25,0.75,7,6,0.125,0.5,0.002"]);
+        assert_eq!(lines, [CSV_HEADER, "0,,,,7.5,0,0.5,,,", "250,6.25,0.75,6.25,6,0.125,0.5,0.002,1,0"]);
     }
 }

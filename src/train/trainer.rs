@@ -14,7 +14,7 @@ use crate::text::data::{PairConfig, Stream, held_out_batches};
 use crate::text::masking::Masker;
 use crate::train::optim::{AdamW, Decay, Schedule, clip_grad_norm};
 
-/// Training hyper-parameters; see README "Design decisions" for why these values.
+/// Training hyper-parameters; see docs/DESIGN.md "Design decisions" for why these values.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TrainConfig {
     pub batch_size: usize,
@@ -104,6 +104,8 @@ pub struct StepStats {
     pub total_loss: f32,
     pub lr: f32,
     pub grad_norm: f32,
+    /// The loss weights this step trained with: total = mlm · MLM + nsp · NSP.
+    pub weights: LossWeights,
 }
 
 /// Losses and accuracies on the held-out documents (no dropout).
@@ -375,7 +377,7 @@ impl Learner {
         }
         let lr = tcfg.schedule.lr(step);
         time(Part::Optimizer, || self.opt.step(params, first, lr));
-        Ok(StepStats { step: step + 1, mlm_loss, nsp_loss, total_loss, lr, grad_norm })
+        Ok(StepStats { step: step + 1, mlm_loss, nsp_loss, total_loss, lr, grad_norm, weights: tcfg.loss_weights() })
     }
 
     /// Fills the per-thread gradient buffers; returns (MLM, NSP, total) of the whole batch.

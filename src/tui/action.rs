@@ -5,8 +5,16 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 /// A user intent; `App::update` carries it out.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
+    /// `q` or Ctrl-C: quits, or first asks when training that is not saved would be lost.
     Quit,
-    /// Esc: closes the lesson pane if one is showing, else quits.
+    /// In the quit question: quit without saving.
+    QuitNow,
+    /// In the quit question: save to the checkpoint folder, then quit.
+    SaveAndQuit,
+    /// In the quit question: stay.
+    StayOpen,
+    /// Esc: closes what is open (the lesson pane); never quits, so that pressing it to close
+    /// things cannot lose training.
     Escape,
     ToggleHelp,
     NextStage,
@@ -46,6 +54,8 @@ pub enum Action {
     MenuDown,
     /// Enter in the menu: opens the selected lesson where it stopped.
     MenuOpen,
+    /// A digit in the menu: opens lesson 1–9 at once.
+    MenuPick(usize),
     /// Esc or `L` in the menu: closes it, changing nothing.
     MenuClose,
     /// Stage 9: the previous / next attention head (layer by layer).
@@ -78,6 +88,8 @@ pub enum Mode {
     Editing,
     Help,
     LessonsMenu,
+    /// "Quit and lose N steps?": q (or Ctrl-C) quits, S saves first, any other key stays.
+    ConfirmQuit,
 }
 
 /// Maps a key press to an action; `mode` routes keys to the text field or an open overlay,
@@ -87,7 +99,16 @@ pub fn from_key(key: KeyEvent, mode: Mode) -> Option<Action> {
     if key.kind != KeyEventKind::Press {
         return None;
     }
-    if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+    let ctrl_c = key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c');
+    if mode == Mode::ConfirmQuit {
+        return Some(match key.code {
+            KeyCode::Char('q') => Action::QuitNow,
+            _ if ctrl_c => Action::QuitNow,
+            KeyCode::Char('S') => Action::SaveAndQuit,
+            _ => Action::StayOpen,
+        });
+    }
+    if ctrl_c {
         return Some(Action::Quit);
     }
     match mode {
@@ -105,10 +126,12 @@ pub fn from_key(key: KeyEvent, mode: Mode) -> Option<Action> {
             KeyCode::Up | KeyCode::Char('k') => Some(Action::MenuUp),
             KeyCode::Down | KeyCode::Char('j') => Some(Action::MenuDown),
             KeyCode::Enter => Some(Action::MenuOpen),
+            KeyCode::Char(c @ '1'..='9') => Some(Action::MenuPick(c as usize - '0' as usize)),
             KeyCode::Esc | KeyCode::Char('L') => Some(Action::MenuClose),
             _ => None,
         },
         Mode::Blanked => Some(Action::Blank),
+        Mode::ConfirmQuit => None, // answered above
         Mode::Screen { present, demo } => screen_key(key.code, present, demo),
     }
 }
@@ -203,7 +226,8 @@ pub const KEY_HELP: &[(&str, &str, When)] = &[
     ("Space → / ←", "demo: next step / previous step, exactly as it was", When::Demo),
     ("p / N", "demo: pause or resume the step's training / speaker notes", When::Demo),
     ("?", "this help (any key closes it)", When::Always),
-    ("q / Esc", "quit (Esc first hides the lesson pane; L brings it back)", When::Always),
+    ("q", "quit (asks first when unsaved training would be lost)", When::Always),
+    ("Esc", "close: a text field, a menu, the help, the lesson pane", When::Always),
 ];
 
 /// The help lines that apply in presenter mode or not, in a demo or not.

@@ -7,6 +7,7 @@ mod export;
 pub mod inside;
 pub mod lesson;
 pub mod pair;
+mod quit;
 mod setup;
 pub mod training;
 
@@ -28,6 +29,7 @@ use crate::text::tokenize::BertTokenizer;
 use crate::train::worker::{Command, TrainEvent};
 use crate::tui::action::{Action, Mode};
 pub use pair::{Pair, PairView};
+pub use quit::ASK_AFTER_STEPS;
 pub use setup::TUI_SCHEDULE;
 pub use training::Training;
 
@@ -72,7 +74,12 @@ pub struct App {
     pub stage: Stage,
     pub cursor: usize,
     pub focus: Focus,
+    /// How far the focused pane is scrolled (Tab, then ↑↓); 0 again on a stage change.
     pub scroll: usize,
+    /// How far that pane could scroll when it was last drawn, which only the drawing knows
+    /// (it depends on the terminal's size): ↓ stops there, so ↑ always answers at once.
+    /// Written by the renderer, as ratatui's stateful widgets write their state.
+    pub scroll_room: std::cell::Cell<usize>,
     /// Stage 9's head, counted layer by layer (layer · heads + head).
     pub head: usize,
     /// Stage 9 shows every head as a thumbnail.
@@ -84,6 +91,10 @@ pub struct App {
     pub training: Training,
     pub message: Option<Message>,
     pub quit: bool,
+    /// The quit question is showing: training since the last save would be lost.
+    pub confirm_quit: bool,
+    /// `S` in the quit question: quit once the trainer says the checkpoint is saved.
+    pub quit_after_save: bool,
     pub color: bool,
     pub seed: u64,
     pub save_dir: PathBuf,
@@ -135,6 +146,7 @@ impl App {
             cursor: 1,
             focus: Focus::Tokens,
             scroll: 0,
+            scroll_room: std::cell::Cell::new(usize::MAX),
             head: 0,
             grid: false,
             help: false,
@@ -143,6 +155,8 @@ impl App {
             training,
             message: None,
             quit: false,
+            confirm_quit: false,
+            quit_after_save: false,
             color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
             seed,
             save_dir: PathBuf::from("checkpoint"),
@@ -184,6 +198,7 @@ impl App {
     /// What has the keys now, for [`crate::tui::action::from_key`].
     pub fn key_mode(&self) -> Mode {
         match (&self.editing, self.help, self.menu) {
+            _ if self.confirm_quit => Mode::ConfirmQuit,
             _ if self.blank => Mode::Blanked,
             (Some(_), _, _) => Mode::Editing,
             (None, true, _) => Mode::Help,
@@ -199,17 +214,24 @@ impl App {
         }
         let n = self.pair.encoded.ids.len();
         match action {
-            Action::Quit => self.quit = true,
+            Action::Quit => self.ask_to_quit(),
+            Action::QuitNow => self.quit = true,
+            Action::SaveAndQuit => self.save_and_quit(),
+            Action::StayOpen => self.stay_open(),
             Action::Escape => match &mut self.lesson {
                 Some(run) if run.visible => run.visible = false,
-                _ => self.quit = true,
+                _ => self.info("Esc closes a text field, a menu, the help or the lesson pane; q quits"),
             },
             Action::ToggleHelp => self.help = !self.help,
             Action::NextStage => self.go_stage((self.stage.index() + 1) % Stage::ALL.len()),
             Action::PrevStage => self.go_stage((self.stage.index() + Stage::ALL.len() - 1) % Stage::ALL.len()),
             Action::GoStage(i) => self.go_stage(i.min(Stage::ALL.len() - 1)),
-            Action::Up if self.focus == Focus::Detail => self.scroll = self.scroll.saturating_sub(1),
-            Action::Down if self.focus == Focus::Detail => self.scroll += 1,
+            Action::Up if self.focus == Focus::Detail => {
+                self.scroll = self.scroll.min(self.scroll_room.get()).saturating_sub(1)
+            }
+            Action::Down if self.focus == Focus::Detail => {
+                self.scroll = (self.scroll + 1).min(self.scroll_room.get())
+            }
             Action::Up => self.cursor = (self.cursor + n - 1) % n,
             Action::Down => self.cursor = (self.cursor + 1) % n,
             Action::FocusNext => self.focus = if self.focus == Focus::Tokens { Focus::Detail } else { Focus::Tokens },
@@ -288,6 +310,7 @@ impl App {
             Action::MenuUp => self.menu_move(-1),
             Action::MenuDown => self.menu_move(1),
             Action::MenuOpen => self.menu_open(),
+            Action::MenuPick(n) => self.menu_pick(n),
             Action::MenuClose => self.menu = None,
             Action::PrevHead | Action::NextHead if self.stage != Stage::Attention => {
                 self.info("< and > choose the attention head on stage 9 (press 9)")
@@ -332,6 +355,11 @@ impl App {
     /// Shows stage `i`; a look-inside stage (9–11) computes its view on arrival, as it is
     /// not kept up to date while another stage is shown.
     fn go_stage(&mut self, i: usize) {
+        if self.stage != Stage::ALL[i] {
+            // A stage opens at its top: scrolled stage 2 must not leave stage 9 scrolled.
+            self.scroll = 0;
+            self.scroll_room.set(usize::MAX);
+        }
         self.stage = Stage::ALL[i];
         if !self.view.inside.is_for(self.stage) {
             self.recompute();
@@ -369,12 +397,10 @@ impl App {
                 self.training.running = running;
                 self.training.peak_lr = peak_lr;
             }
-            TrainEvent::Saved { step, dir } => self.info(format!(
-                "saved step {step} to {}/ (HF layout: config.json, model.safetensors, tokenizer)",
-                dir.display()
-            )),
+            TrainEvent::Saved { step, dir } => self.saved(step, &dir),
             TrainEvent::Failed(why) => {
                 self.training.running = false;
+                self.quit_after_save = false; // a failed save must not quit
                 self.error(why);
             }
             TrainEvent::Marked(mark) => self.demo_marked(mark),

@@ -16,6 +16,7 @@ mod mlm;
 mod nsp;
 mod pieces;
 pub mod present;
+mod quit;
 mod side;
 mod space;
 mod sum;
@@ -82,13 +83,17 @@ impl Widget for &App {
     }
 }
 
-/// What opens over the whole screen, in either layout: the help, the lessons menu.
+/// What opens over the whole screen, in either layout: the help, the lessons menu, the
+/// quit question.
 fn overlays(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     if app.help {
         help::render(app, theme, area, buf);
     }
     if let Some(selected) = app.menu {
         lessons_menu::render(app, selected, theme, area, buf);
+    }
+    if app.confirm_quit {
+        quit::render(app, theme, area, buf);
     }
 }
 
@@ -339,6 +344,7 @@ fn fit_keys(stage_keys: &str, detail: bool, demo: bool, width: u16, theme: Theme
 
 /// How far a stage that does not fit is scrolled: Tab, then ↑↓ (`app.scroll`); None while a
 /// lesson pane is open, whose text those keys scroll instead.
-fn stage_scroll(app: &App) -> Option<usize> {
-    if app.lesson.as_ref().is_some_and(|r| r.visible) { None } else { Some(app.scroll) }
+fn stage_scroll(app: &App) -> Option<fit::Scroll<'_>> {
+    let lesson_open = app.lesson.as_ref().is_some_and(|r| r.visible);
+    (!lesson_open).then_some(fit::Scroll { offset: app.scroll, room: Some(&app.scroll_room) })
 }

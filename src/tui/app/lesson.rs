@@ -63,16 +63,34 @@ impl App {
         (lesson.steps.iter().filter(|s| p.completed.contains(&s.id)).count(), p.finished)
     }
 
-    /// `L`: the lessons menu, with the open lesson selected, else the one saved progress
-    /// stopped in, else the first unfinished one.
+    /// `L`: the lessons menu, on the lesson [`App::menu_start`] picks.
     pub fn open_lessons_menu(&mut self) {
         if self.lessons.is_empty() {
             return self.error("no lessons are installed");
         }
-        let open = self.lesson.as_ref().map(|r| r.number - 1);
-        let first_unfinished = || (0..self.lessons.len()).find(|&i| !self.lesson_progress(i).1);
-        let saved = self.saved_position().map(|(i, _)| i);
-        self.menu = Some(open.or(saved).or_else(first_unfinished).unwrap_or(0));
+        self.menu = Some(self.menu_start().0);
+    }
+
+    /// Where the menu opens, and why, as its top line says: the open lesson, else the one
+    /// saved progress stopped in, else the first unfinished one. Resuming is what `L` is
+    /// most often pressed for, so the menu starts there rather than at the top, and says so
+    /// (a learner counting ↓ presses from lesson 1 once opened the wrong lesson).
+    pub fn menu_start(&self) -> (usize, &'static str) {
+        let open = self.lesson.as_ref().map(|r| (r.number - 1, "the lesson that is open"));
+        let saved = || self.saved_position().map(|(i, _)| (i, "where you stopped"));
+        let first_unfinished =
+            || (0..self.lessons.len()).find(|&i| !self.lesson_progress(i).1).map(|i| (i, "the next one to take"));
+        open.or_else(saved).or_else(first_unfinished).unwrap_or((0, "the first"))
+    }
+
+    /// A digit in the menu: opens that lesson at once (1–9).
+    pub fn menu_pick(&mut self, number: usize) {
+        if (1..=self.lessons.len()).contains(&number) {
+            self.menu = Some(number - 1);
+            self.menu_open();
+        } else {
+            self.error(format!("there is no lesson {number}: {} lessons are installed", self.lessons.len()));
+        }
     }
 
     /// ↑ / ↓ in the menu, wrapping round at either end as the token cursor does.
@@ -86,11 +104,16 @@ impl App {
     }
 
     /// Enter in the menu: the lesson already open is shown again as it was (its task and
-    /// quiz state kept); another one opens where it stopped ([`App::resume_step`]).
+    /// quiz state kept), on the stage its step is about; another one opens where it stopped
+    /// ([`App::resume_step`]).
     pub fn menu_open(&mut self) {
         let Some(i) = self.menu.take() else { return };
         match &mut self.lesson {
-            Some(run) if run.number == i + 1 => run.visible = true,
+            Some(run) if run.number == i + 1 => {
+                run.visible = true;
+                let stage = run.current().stage;
+                self.go_stage(stage.index());
+            }
             _ => self.open_lesson(i, self.resume_step(i)),
         }
     }

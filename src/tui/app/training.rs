@@ -43,10 +43,17 @@ struct Window {
     nsp: f64,
     total: f64,
     lr: f32,
+    weights: crate::model::LossWeights,
 }
 
 impl Window {
+    /// Adds a step; a step with other loss weights (after `w`) starts the window again, so
+    /// that its means add up as its weights say.
     fn add(&mut self, s: &StepStats) {
+        if self.steps > 0 && self.weights != s.weights {
+            *self = Window::default();
+        }
+        self.weights = s.weights;
         self.steps += 1;
         self.mlm += f64::from(s.mlm_loss);
         self.nsp += f64::from(s.nsp_loss);
@@ -61,6 +68,7 @@ impl Window {
             nsp: (self.nsp / n) as f32,
             total: (self.total / n) as f32,
             lr: self.lr,
+            weights: self.weights,
         })
     }
 }
@@ -68,6 +76,8 @@ impl Window {
 #[derive(Debug, Clone, Default)]
 pub struct Training {
     pub step: usize,
+    /// The step of the last save (0 until one): what quitting would lose is `step` minus it.
+    pub saved_step: usize,
     pub running: bool,
     pub peak_lr: f32,
     pub heads: Heads,
@@ -155,6 +165,7 @@ impl Training {
     /// Forgets the curves and the held-out history (after a reset of the weights).
     pub fn clear(&mut self) {
         self.step = 0;
+        self.saved_step = 0;
         self.last = None;
         self.held_out.clear();
         self.batch_curve.clear();

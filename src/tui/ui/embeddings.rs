@@ -122,6 +122,9 @@ fn numbers(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     let inner = block.inner(area);
     block.render(area, buf);
     let visible = inner.height.saturating_sub(1) as usize;
+    if focused {
+        app.scroll_room.set(h.saturating_sub(visible));
+    }
     let start = app.scroll.min(h.saturating_sub(visible));
     let cols = columns(app);
     let mut lines = vec![Line::from(Span::styled(

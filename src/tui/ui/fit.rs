@@ -2,6 +2,8 @@
 //! boundary, so a reader always sees that something was left out, and never half a word.
 //! Widths are terminal cells (`unicode-width`), not bytes or chars.
 
+use std::cell::Cell;
+
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -121,22 +123,42 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
+/// How a view is scrolled: `offset` rows down, and where to tell the app how far it could
+/// go (None: nothing scrolls it, as in presenter mode).
+#[derive(Clone, Copy)]
+pub struct Scroll<'a> {
+    pub offset: usize,
+    pub room: Option<&'a Cell<usize>>,
+}
+
+impl Scroll<'_> {
+    /// Records how far the view could scroll.
+    pub fn set_room(&self, room: usize) {
+        if let Some(r) = self.room {
+            r.set(room);
+        }
+    }
+}
+
 /// Renders `lines`, wrapped between words, into `area`. When they need more rows than it
 /// has, the view starts `scroll` rows down (clamped) and its last row says what is left out
 /// and how to see it ("+N more lines ↓"), so nothing is cut without a word. `scroll` is
 /// None while the arrows belong to something else (the lesson pane): the note says so.
-pub fn scrolled(lines: Vec<Line<'static>>, area: Rect, buf: &mut Buffer, scroll: Option<usize>, theme: Theme) {
+pub fn scrolled(lines: Vec<Line<'static>>, area: Rect, buf: &mut Buffer, scroll: Option<Scroll>, theme: Theme) {
     let text = Paragraph::new(lines).wrap(Wrap { trim: false });
     let total = text.line_count(area.width);
     if total <= area.height as usize || area.height < 2 {
+        scroll.inspect(|s| s.set_room(0));
         text.render(area, buf);
         return;
     }
     let view = area.height as usize - 1;
-    let offset = scroll.unwrap_or(0).min(total - view);
+    scroll.inspect(|s| s.set_room(total - view));
+    let offset = scroll.map_or(0, |s| s.offset).min(total - view);
     let below = total - offset - view;
     text.scroll((offset as u16, 0)).render(Rect { height: view as u16, ..area }, buf);
     let note = match (below, offset) {
+        (_, _) if scroll.is_some_and(|s| s.room.is_none()) => format!("+{below} more lines ↓"),
         (below, _) if scroll.is_none() => format!("+{below} more lines ↓ (Esc hides the lesson pane)"),
         (0, above) => format!("↑ {above} lines above (↑ scrolls back)"),
         (below, 0) => format!("+{below} more lines ↓ (Tab, then ↓ scrolls)"),

@@ -32,7 +32,11 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     let block =
         Block::bordered().border_style(theme.fg(theme::NSP)).title(Line::from(title).style(theme.bold(theme::NSP)));
     let overflow = height(app, theme, area.width).saturating_sub(area.height);
-    let scroll = if app.focus == crate::tui::app::Focus::Detail { (app.scroll as u16).min(overflow) } else { 0 };
+    let focused = app.focus == crate::tui::app::Focus::Detail;
+    if focused {
+        app.scroll_room.set(overflow as usize);
+    }
+    let scroll = if focused { (app.scroll as u16).min(overflow) } else { 0 };
     let block = if overflow > 0 { block.title_bottom(" more below: Tab, then ↓ ") } else { block };
     Paragraph::new(lines(app, theme)).wrap(Wrap { trim: false }).block(block).scroll((scroll, 0)).render(area, buf);
 }

@@ -15,7 +15,7 @@ use crate::tui::app::App;
 /// The menu's widest, and the most lines it gives the selected lesson's summary.
 const WIDTH: u16 = 76;
 const SUMMARY_LINES: usize = 3;
-const KEYS: &str = " ↑↓ choose  Enter open  Esc close";
+const KEYS: &str = " ↑↓ choose  Enter open  1–9 open that lesson  Esc close";
 
 pub fn render(app: &App, selected: usize, theme: Theme, area: Rect, buf: &mut Buffer) {
     let n = app.lessons.len();
@@ -25,13 +25,17 @@ pub fn render(app: &App, selected: usize, theme: Theme, area: Rect, buf: &mut Bu
     let w = area.width.min(WIDTH);
     let inner = w.saturating_sub(2) as usize;
     let about = summary(app, selected, inner);
-    // Under the list: a blank line, the summary, the keys.
+    // Above the list: where the menu opened, and why. Under it: a blank line, the
+    // summary, the keys.
+    let (start, why) = app.menu_start();
+    let opened_on = format!(" › opened on lesson {}, {why}", start + 1);
     let below = about.len() + 2;
-    let room = (area.height as usize).saturating_sub(2 + below);
+    let room = (area.height as usize).saturating_sub(3 + below);
     // A list that does not fit gives one of its rows to the "+N more ↓" line.
     let rows = if n <= room { n } else { room.saturating_sub(1).max(1) };
     let first = (selected + 1).saturating_sub(rows).min(n - rows);
-    let mut lines: Vec<Line> = (first..first + rows).map(|i| row(app, i, i == selected, theme, inner)).collect();
+    let mut lines = vec![Line::from(Span::styled(fit::words(&opened_on, inner), theme.dim()))];
+    lines.extend((first..first + rows).map(|i| row(app, i, i == selected, theme, inner)));
     if rows < n {
         let above = (first > 0).then(|| format!("↑ {first} more"));
         let left_out: Vec<String> =

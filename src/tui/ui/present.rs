@@ -116,7 +116,7 @@ fn notes(text: &str, theme: Theme, area: Rect, buf: &mut Buffer) {
     block.render(area, buf);
     let width = inner.width as usize;
     let lines = text.lines().flat_map(|l| fit::wrap(l, width).into_iter().map(Line::from).chain([Line::default()]));
-    fit::scrolled(lines.collect(), inner, buf, Some(0), theme);
+    fit::scrolled(lines.collect(), inner, buf, Some(fit::Scroll { offset: 0, room: None }), theme);
 }
 
 /// The one line of chrome: the stage by number and name on the left; on the right the demo

@@ -70,8 +70,9 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     ];
     if let Some(s) = app.training.last {
         // The weights are written in, so that a head switched off reads as 0·x, not as a
-        // sum that seems to drop a term.
-        let w = app.loss_weights();
+        // sum that seems to drop a term; they are the ones that batch trained with (just
+        // after `w`, the next batch trains with the new ones).
+        let w = s.weights;
         lines.push(Line::from(format!(
             "Last training batch (step {}): {:.0}·{:.3} (MLM) + {:.0}·{:.3} ({head_name}) = {:.3}",
             s.step, w.mlm, s.mlm_loss, w.nsp, s.nsp_loss, s.total_loss

@@ -1,0 +1,125 @@
+//! What a first-time learner tripped over (issue 24), each as a test of the app's state and
+//! of the screen it draws: Esc never loses training, numbers that add up after `w`, scroll
+//! that belongs to its stage, lessons that show their stage, a menu that says what it
+//! selected, and screens that explain themselves at 80×24.
+
+mod common;
+
+use common::{app, press, shows};
+use ratatui::crossterm::event::KeyCode;
+
+/// Esc closes things and never quits; `q` after 400 unsaved steps asks; any other key stays;
+/// `q` again quits.
+#[test]
+fn esc_never_quits_and_q_asks_before_losing_training() {
+    let mut app = app();
+    app.training.step = 400;
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Esc);
+    assert!(!app.quit && !app.confirm_quit, "Esc twice keeps the app");
+    assert!(app.message.as_ref().is_some_and(|m| m.text.contains("q quits")), "Esc says how to quit");
+
+    press(&mut app, KeyCode::Char('q'));
+    assert!(!app.quit && app.confirm_quit, "400 unsaved steps: q asks");
+    let s = shows(&app, 80, 24);
+    assert!(s.contains("400 steps of training are not saved"), "{s}");
+    assert!(s.contains("save to checkpoint/, then quit"), "{s}");
+    press(&mut app, KeyCode::Esc);
+    assert!(!app.quit && !app.confirm_quit, "Esc in the question stays");
+
+    press(&mut app, KeyCode::Char('q'));
+    press(&mut app, KeyCode::Char('q'));
+    assert!(app.quit, "q twice quits");
+}
+
+/// Under the threshold, after a save, or with the quit question's `S` and no trainer: quitting
+/// is immediate where nothing would be lost, and never happens when the save cannot be made.
+#[test]
+fn q_quits_at_once_when_nothing_would_be_lost() {
+    let mut app = app();
+    app.training.step = bert_tutor::tui::app::ASK_AFTER_STEPS;
+    press(&mut app, KeyCode::Char('q'));
+    assert!(app.quit, "at the threshold q quits at once");
+
+    let mut app = self::app();
+    app.training.step = 5000;
+    app.training.saved_step = 4900;
+    press(&mut app, KeyCode::Char('q'));
+    assert!(app.quit, "100 steps since the last save: q quits at once");
+
+    let mut app = self::app();
+    app.training.step = 5000;
+    press(&mut app, KeyCode::Char('q'));
+    press(&mut app, KeyCode::Char('S'));
+    assert!(!app.quit && !app.quit_after_save, "no trainer saved anything: the app stays");
+    assert!(app.message.as_ref().is_some_and(|m| m.error), "and says why");
+}
+
+/// Scroll belongs to the stage it was made on: ↓ stops where the text ends, so ↑ answers at
+/// the first press, and another stage opens at its top.
+#[test]
+fn scroll_stops_at_the_end_and_stays_with_its_stage() {
+    use bert_tutor::tui::action::Action;
+    let mut app = app();
+    app.update(Action::EditB);
+    for c in " and then he runs around the garden chasing birds until the sun goes down".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    press(&mut app, KeyCode::Enter);
+    app.update(Action::GoStage(0));
+    press(&mut app, KeyCode::Tab);
+    let first = shows(&app, 80, 24);
+    assert!(first.contains("more lines ↓"), "the stage must overflow for this test:\n{first}");
+    for _ in 0..30 {
+        press(&mut app, KeyCode::Down);
+        shows(&app, 80, 24); // a frame after every key, as the event loop draws
+    }
+    let bottom = app.scroll;
+    assert!(bottom < 30 && bottom == app.scroll_room.get(), "↓ stopped at the end ({bottom})");
+    press(&mut app, KeyCode::Up);
+    let s = shows(&app, 80, 24);
+    assert_eq!(app.scroll, bottom - 1, "one ↑ scrolls back one line");
+    assert!(s.contains("more lines ↓ (↑↓ scroll)"), "{s}");
+
+    press(&mut app, KeyCode::Char('9'));
+    let s = shows(&app, 80, 24);
+    assert_eq!(app.scroll, 0);
+    assert!(!s.contains("lines above"), "stage 9 opens at its top:\n{s}");
+}
+
+/// A lesson reopened from the menu shows the stage its step talks about, not the stage the
+/// learner wandered to while it was hidden.
+#[test]
+fn a_reopened_lesson_goes_back_to_its_stage() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char('L'));
+    for _ in 0..6 {
+        press(&mut app, KeyCode::Down);
+    }
+    press(&mut app, KeyCode::Enter);
+    let stage = app.lesson.as_ref().unwrap().current().stage;
+    press(&mut app, KeyCode::Esc); // hide the pane
+    let elsewhere = if stage.index() == 5 { '7' } else { '6' };
+    press(&mut app, KeyCode::Char(elsewhere));
+    assert_ne!(app.stage, stage);
+    press(&mut app, KeyCode::Char('L'));
+    press(&mut app, KeyCode::Enter);
+    assert!(app.lesson.as_ref().unwrap().visible);
+    assert_eq!(app.stage, stage, "the lesson's stage is back on screen");
+}
+
+/// The menu says which lesson it opened on and why, and a digit opens that lesson at once
+/// (counting ↓ presses from the wrong start once opened lesson 7 for 6).
+#[test]
+fn the_lessons_menu_says_where_it_starts_and_digits_open_a_lesson() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char('L'));
+    let s = shows(&app, 80, 24);
+    assert!(s.contains("› opened on lesson 1, the next one to take"), "{s}");
+    press(&mut app, KeyCode::Char('6'));
+    assert_eq!(app.menu, None, "the menu closed");
+    assert_eq!(app.lesson.as_ref().map(|r| r.number), Some(6));
+    press(&mut app, KeyCode::Char('L'));
+    let s = shows(&app, 80, 24);
+    assert!(s.contains("› opened on lesson 6, the lesson that is open"), "{s}");
+}
