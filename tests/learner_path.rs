@@ -123,3 +123,49 @@ fn the_lessons_menu_says_where_it_starts_and_digits_open_a_lesson() {
     let s = shows(&app, 80, 24);
     assert!(s.contains("› opened on lesson 6, the lesson that is open"), "{s}");
 }
+
+/// A pair cut to the model's 128 positions says so on the message line when the edit is
+/// applied, not only at the bottom of stage 2.
+#[test]
+fn a_truncated_pair_says_so_when_applied() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char('b'));
+    let long = " and then".repeat(80);
+    for c in long.chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    press(&mut app, KeyCode::Enter);
+    let m = app.message.as_ref().expect("a message");
+    assert!(m.text.contains("too long") && m.text.contains("128 positions"), "{}", m.text);
+    let s = shows(&app, 80, 24);
+    assert!(s.contains("too long"), "on screen:\n{s}");
+}
+
+/// Stage 11 explains itself at both sizes with a sentence chosen by the numbers; at 80×24
+/// no label runs into the next one, the cursor's piece is labelled, and the scroll hint is
+/// whole. The header keeps the first words of A and B at 80 columns.
+#[test]
+fn stage_11_explains_itself_and_its_labels_stay_apart() {
+    use bert_tutor::tui::app::Stage;
+    let mut app = app();
+    press(&mut app, KeyCode::Left); // stage 1 → 11
+    assert_eq!(app.stage, Stage::Space);
+    let big = shows(&app, 120, 40);
+    assert!(big.contains("Words used alike drift together"), "{big}");
+    assert!(big.contains("no clusters yet"), "an untrained table has no clusters:\n{big}");
+    let s = shows(&app, 80, 24);
+    assert!(s.contains("words used alike drift together") && s.contains("clusters yet"), "{s}");
+    let marks = ['●', '■', '▲', '◆', '★', '✚', '▼', '○', '◇'];
+    for line in s.lines().skip(3) {
+        let chars: Vec<char> = line.chars().collect();
+        for w in chars.windows(2) {
+            assert!(!(w[0].is_alphanumeric() && marks.contains(&w[1])), "labels run together: {line:?}");
+        }
+    }
+    let cursor = &app.pair.encoded.tokens[app.cursor];
+    assert!(s.contains(&format!("◇{cursor}")), "the cursor's piece ({cursor}) is labelled:\n{s}");
+    let hint = s.lines().find(|l| l.contains("more ↓")).expect("the side column overflows at 80×24");
+    assert!(hint.contains("(Tab, ↓)"), "{hint}");
+    let header = s.lines().next().unwrap();
+    assert!(header.contains("A: \"my dog") && header.contains("B: \"he likes"), "{header}");
+}

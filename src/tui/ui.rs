@@ -148,7 +148,9 @@ fn too_small(area: Rect, buf: &mut Buffer) {
 }
 
 /// The header: what matters first (state, step, loss weights, learning rate), then the pair,
-/// whose sentences are cut to the width that is left, so nothing else is ever cut.
+/// whose sentences are cut to the width that is left, so nothing else is ever cut. Where
+/// that would leave the sentences no room (80 columns), the facts go in short (no program
+/// name, the state as its symbol, "lr"), so that the first words of A and B still show.
 fn title_bar(app: &App, theme: Theme, width: u16) -> Line<'static> {
     use unicode_width::UnicodeWidthStr;
     let t = &app.training;
@@ -157,8 +159,14 @@ fn title_bar(app: &App, theme: Theme, width: u16) -> Line<'static> {
         (false, true) => "▶ training",
         (false, false) => "⏸ paused",
     };
-    let name = " bert-tutor ";
-    let facts = format!(" {status} │ step {} │ {} │ peak lr {:.1e} │", t.step, app.loss_label(), t.peak_lr);
+    let long = format!(" {status} │ step {} │ {} │ peak lr {:.1e} │", t.step, app.loss_label(), t.peak_lr);
+    let room_for_pair = (width as usize).saturating_sub(" bert-tutor ".width() + long.width() + 30);
+    let (name, facts) = if room_for_pair >= 16 {
+        (" bert-tutor ", long)
+    } else {
+        let symbol = status.split(' ').next().unwrap_or_default();
+        ("", format!(" {symbol} step {} │ {} │ lr {:.1e} │", t.step, app.loss_label(), t.peak_lr))
+    };
     let label = if app.pair.custom {
         format!(" (your pair: {})", app.pair.label_name())
     } else {
@@ -177,6 +185,7 @@ fn title_bar(app: &App, theme: Theme, width: u16) -> Line<'static> {
     };
     let label_fits = (width as usize) > name.width() + facts.width() + label.width();
     let mut spans = vec![Span::styled(name, theme.selected()), Span::styled(facts, theme.bold(theme::GOOD))];
+    spans.retain(|s| !s.content.is_empty());
     if wa.min(wb) >= 4 {
         spans.extend([
             Span::raw(" A: "),

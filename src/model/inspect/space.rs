@@ -116,3 +116,64 @@ pub fn cosine(table: ArrayView2<f32>, a: usize, b: usize) -> f32 {
     let (x, y) = (table.row(a), table.row(b));
     x.dot(&y) / (x.dot(&x).sqrt() * y.dot(&y).sqrt()).max(1e-12)
 }
+
+/// How clustered labelled rows are: the share whose nearest other row (by cosine, in all
+/// dimensions) has the same label, and that share's value by chance (labels shuffled:
+/// Σ n_c (n_c − 1) / (N (N − 1))). A table that has learned its categories scores well
+/// above chance; a random one scores about chance.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Clustering {
+    pub same: f32,
+    pub chance: f32,
+}
+
+pub fn clustering(rows: ArrayView2<f32>, labels: &[usize]) -> Clustering {
+    let n = rows.nrows();
+    if n < 2 || labels.len() != n {
+        return Clustering::default();
+    }
+    let norms: Vec<f32> = rows.rows().into_iter().map(|r| r.dot(&r).sqrt().max(1e-12)).collect();
+    let gram = rows.dot(&rows.t());
+    let mut same = 0;
+    for i in 0..n {
+        let nearest = (0..n)
+            .filter(|&j| j != i)
+            .max_by(|&a, &b| (gram[[i, a]] / norms[a]).total_cmp(&(gram[[i, b]] / norms[b])).then(b.cmp(&a)))
+            .expect("n ≥ 2");
+        same += usize::from(labels[nearest] == labels[i]);
+    }
+    let mut sizes = std::collections::HashMap::new();
+    for &l in labels {
+        *sizes.entry(l).or_insert(0usize) += 1;
+    }
+    let pairs: usize = sizes.values().map(|&c| c * (c - 1)).sum();
+    Clustering { same: same as f32 / n as f32, chance: pairs as f32 / (n * (n - 1)) as f32 }
+}
+
+#[cfg(test)]
+mod clustering_tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn two_tight_groups_score_one_and_chance_counts_pairs() {
+        let rows = array![[1.0, 0.1], [1.0, 0.0], [0.9, 0.1], [0.0, 1.0], [0.1, 1.0], [0.1, 0.9]];
+        let c = clustering(rows.view(), &[0, 0, 0, 1, 1, 1]);
+        assert_eq!(c.same, 1.0);
+        assert!((c.chance - 12.0 / 30.0).abs() < 1e-6, "{c:?}");
+        // The same rows with the labels crossed: every nearest row has the other label.
+        let c = clustering(rows.view(), &[0, 1, 0, 1, 0, 1]);
+        assert!(c.same < 0.5, "{c:?}");
+    }
+
+    #[test]
+    fn random_rows_score_near_chance() {
+        use rand::{RngExt, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+        let n = 400;
+        let rows = Array2::from_shape_fn((n, 64), |_| rng.random::<f32>() - 0.5);
+        let labels: Vec<usize> = (0..n).map(|i| i % 8).collect();
+        let c = clustering(rows.view(), &labels);
+        assert!((c.same - c.chance).abs() < 0.08, "{c:?}");
+    }
+}

@@ -9,7 +9,7 @@ use ndarray::{Array2, Array3, Axis};
 
 use crate::model::inspect::attention::attentions;
 use crate::model::inspect::grad_flow::{GradFlow, grad_flow};
-use crate::model::inspect::space::{Projection, nearest_many, pca2};
+use crate::model::inspect::space::{Clustering, Projection, clustering, nearest_many, pca2};
 use crate::model::{BertConfig, Params};
 use crate::text::batch::Batch;
 use crate::text::tokenize::BertTokenizer;
@@ -87,6 +87,8 @@ pub struct SpaceView {
     pub fitted: usize,
     /// For each distinct id of the pair: its 8 nearest pieces by cosine.
     pub neighbours: Vec<(u32, Vec<(String, f32)>)>,
+    /// How far the category words cluster by category, against chance.
+    pub clustering: Clustering,
 }
 
 impl SpaceView {
@@ -108,6 +110,8 @@ impl SpaceView {
         }
         let fit_rows = p.word.select(Axis(0), &points[..fitted].iter().map(|q| q.id as usize).collect::<Vec<_>>());
         let projection = pca2(fit_rows.view(), previous);
+        let labels: Vec<usize> = points[..fitted].iter().filter_map(|q| q.category).collect();
+        let clustering = clustering(fit_rows.view(), &labels);
         for q in &mut points {
             q.xy = projection.project(p.word.row(q.id as usize));
         }
@@ -124,7 +128,7 @@ impl SpaceView {
             .zip(near)
             .map(|(id, near)| (id, near.into_iter().map(|(i, c)| (tok.token(i as u32), c)).collect()))
             .collect();
-        Self { points, projection, fitted, neighbours }
+        Self { points, projection, fitted, neighbours, clustering }
     }
 }
 

@@ -157,13 +157,18 @@ pub fn scrolled(lines: Vec<Line<'static>>, area: Rect, buf: &mut Buffer, scroll:
     let offset = scroll.map_or(0, |s| s.offset).min(total - view);
     let below = total - offset - view;
     text.scroll((offset as u16, 0)).render(Rect { height: view as u16, ..area }, buf);
-    let note = match (below, offset) {
-        (_, _) if scroll.is_some_and(|s| s.room.is_none()) => format!("+{below} more lines ↓"),
-        (below, _) if scroll.is_none() => format!("+{below} more lines ↓ (Esc hides the lesson pane)"),
-        (0, above) => format!("↑ {above} lines above (↑ scrolls back)"),
-        (below, 0) => format!("+{below} more lines ↓ (Tab, then ↓ scrolls)"),
-        (below, _) => format!("+{below} more lines ↓ (↑↓ scroll)"),
+    // The note in full, or in short where the view is narrow (a side column), so that
+    // the keys it names are never the part cut off.
+    let (long, short) = match (below, offset) {
+        (_, _) if scroll.is_some_and(|s| s.room.is_none()) => (format!("+{below} more lines ↓"), format!("+{below} ↓")),
+        (below, _) if scroll.is_none() => {
+            (format!("+{below} more lines ↓ (Esc hides the lesson pane)"), format!("+{below} ↓ (Esc: no lesson)"))
+        }
+        (0, above) => (format!("↑ {above} lines above (↑ scrolls back)"), format!("↑ {above} more (↑)")),
+        (below, 0) => (format!("+{below} more lines ↓ (Tab, then ↓ scrolls)"), format!("+{below} more ↓ (Tab, ↓)")),
+        (below, _) => (format!("+{below} more lines ↓ (↑↓ scroll)"), format!("+{below} more ↓ (↑↓)")),
     };
+    let note = if long.width() <= area.width as usize { long } else { short };
     let row = Rect { y: area.y + view as u16, height: 1, ..area };
     Paragraph::new(Span::styled(words(&note, area.width as usize), theme.dim())).render(row, buf);
 }

@@ -33,6 +33,11 @@ const PAIR_MARK: char = '◇';
 
 pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     let Inside::Space(view) = &app.view.inside else { return };
+    let short = area.height < 30;
+    let about: Vec<Line> =
+        explanation(app, view, short).iter().flat_map(|p| fit::wrap(p, area.width as usize)).map(Line::from).collect();
+    let [top, area] = Layout::vertical([Constraint::Length(about.len() as u16), Constraint::Fill(1)]).areas(area);
+    Paragraph::new(about).render(top, buf);
     let side_w = 30.min(area.width / 2);
     let [map, side] = Layout::horizontal([Constraint::Fill(1), Constraint::Length(side_w)]).areas(area);
     draw_map(app, view, theme, map, buf);
@@ -44,6 +49,49 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
         super::stage_scroll(app),
         theme,
     );
+}
+
+/// What the map is, and what it shows now: the share of category words whose nearest
+/// word is of their own category, against chance, with what that means (the sentence is
+/// chosen by the numbers, never fixed). `short`: the same in fewer words, for small screens.
+fn explanation(app: &App, view: &SpaceView, short: bool) -> [String; 2] {
+    let c = view.clustering;
+    // Random rows score about chance, give or take its spread over this many words: three
+    // spreads above chance is the least that counts as clustering.
+    let spread = (c.chance * (1.0 - c.chance) / view.fitted.max(1) as f32).sqrt();
+    let level = if c.same < c.chance + 3.0 * spread {
+        0
+    } else if c.same < 0.5 {
+        1
+    } else {
+        2
+    };
+    let (same, chance) = (100.0 * c.same, 100.0 * c.chance);
+    if short {
+        let verdict = ["no clusters yet", "clusters forming", "clear clusters"][level];
+        return [
+            "Token-table rows on their 2 main axes (PCA): words used alike drift together.".into(),
+            format!(
+                "{same:.0}% of category words are nearest one of their own category (chance {chance:.0}%): {verdict}."
+            ),
+        ];
+    }
+    let verdict = [
+        "no clusters yet, as in a model that has not trained long: train on (Space), or load a trained one (--model)",
+        "clusters are forming",
+        "clear clusters: the model has learned which words are used alike",
+    ][level];
+    [
+        format!(
+            "Each piece's row of the token table ({} numbers), drawn on its two main directions (PCA). Words \
+             used alike drift together: a category (one mark) that clusters is one the model has learned.",
+            app.cfg.hidden_size
+        ),
+        format!(
+            "Now {same:.0}% of the category words have a word of their own category as nearest neighbour \
+             (chance: {chance:.0}%): {verdict}."
+        ),
+    ]
 }
 
 fn mark(category: Option<usize>) -> (char, Color) {
@@ -64,9 +112,11 @@ fn draw_map(app: &App, view: &SpaceView, theme: Theme, area: Rect, buf: &mut Buf
         (x.min(w - 1), y.min(h - 1))
     };
     let cursor_id = app.pair.encoded.ids.get(app.cursor).copied();
-    // The cursor's piece last, so that it is never hidden.
+    // Labels take free cells in this order, and one that finds none is left out: the
+    // cursor's piece first, so that it is never the one hidden, then the category words,
+    // then the pair's other pieces.
     let mut order: Vec<usize> = (0..view.points.len()).collect();
-    order.sort_by_key(|&i| (Some(view.points[i].id) == cursor_id, view.points[i].category.is_none()));
+    order.sort_by_key(|&i| (Some(view.points[i].id) != cursor_id, view.points[i].category.is_none()));
     let mut taken = vec![vec![false; w]; h];
     let mut labels: Vec<(usize, usize, String, Style)> = Vec::new();
     for i in order {
@@ -75,7 +125,10 @@ fn draw_map(app: &App, view: &SpaceView, theme: Theme, area: Rect, buf: &mut Buf
         let text = format!("{m}{}", p.word);
         let (x, y) = cell(p.xy);
         let x = x.min(w.saturating_sub(text.width()));
-        let free = |y: usize, taken: &Vec<Vec<bool>>| (x..(x + text.width()).min(w)).all(|c| !taken[y][c]);
+        // A label keeps the cell after it free, so that two never run into one word
+        // ("▲tea★house").
+        let span = x..(x + text.width() + 1).min(w);
+        let free = |y: usize, taken: &Vec<Vec<bool>>| span.clone().all(|c| !taken[y][c]);
         let Some(y) = [0isize, -1, 1, -2, 2]
             .iter()
             .map(|d| y as isize + d)
@@ -85,7 +138,7 @@ fn draw_map(app: &App, view: &SpaceView, theme: Theme, area: Rect, buf: &mut Buf
         else {
             continue;
         };
-        (x..(x + text.width()).min(w)).for_each(|c| taken[y][c] = true);
+        span.clone().for_each(|c| taken[y][c] = true);
         let style = if Some(p.id) == cursor_id { theme.selected() } else { theme.fg(c) };
         labels.push((x, y, text, style));
     }
