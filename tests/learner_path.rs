@@ -169,3 +169,48 @@ fn stage_11_explains_itself_and_its_labels_stay_apart() {
     let header = s.lines().next().unwrap();
     assert!(header.contains("A: \"my dog") && header.contains("B: \"he likes"), "{header}");
 }
+
+/// Stage 9's column labels mark a cut word with "…" ("li…" for "likes"), never as a shorter
+/// piece that reads as a word ("cut" for "cute", "lik" for "likes").
+#[test]
+fn stage_9_column_labels_mark_cut_words() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char('9'));
+    let s = shows(&app, 120, 40);
+    let header = s.lines().find(|l| l.contains("CLS")).expect("the map's header row");
+    assert!(header.contains("li…") && header.contains("pl…"), "{header}");
+    assert!(!header.contains("lik ") && !header.contains("pla "), "{header}");
+}
+
+/// Stage 8 gives the sentence head a panel on its own 0–1 scale, with its held-out
+/// accuracy, so that its fall from 0.69 is not a flat line under the MLM's 0–10.
+#[test]
+fn stage_8_gives_the_sentence_head_its_own_scale_and_accuracy() {
+    use bert_tutor::train::worker::TrainEvent;
+    use bert_tutor::train::{EvalStats, StepStats};
+    let mut app = app();
+    press(&mut app, KeyCode::Char('8'));
+    let eval = |nsp_loss, nsp_accuracy| EvalStats { mlm_loss: 6.0, nsp_loss, mlm_accuracy: 0.1, nsp_accuracy };
+    app.on_train(TrainEvent::Eval { step: 0, stats: eval(0.69, 0.5) });
+    for step in 1..=500 {
+        let nsp_loss = 0.69 - 0.08 * step as f32 / 500.0;
+        app.on_train(TrainEvent::Step(StepStats {
+            step,
+            mlm_loss: 6.0,
+            nsp_loss,
+            total_loss: 6.0 + nsp_loss,
+            ..Default::default()
+        }));
+        if step % 250 == 0 {
+            app.on_train(TrainEvent::Eval { step, stats: eval(nsp_loss, 0.5 + 0.24 * step as f32 / 500.0) });
+        }
+    }
+    for (w, h) in [(120, 40), (80, 24)] {
+        let s = shows(&app, w, h);
+        assert!(s.contains("NSP loss · acc"), "{w}×{h}: the panel is there:\n{s}");
+        assert!(s.contains("▪ NSP acc 74%"), "{w}×{h}: its held-out accuracy:\n{s}");
+        let panel: Vec<&str> = s.lines().skip_while(|l| !l.contains("NSP loss · acc")).collect();
+        assert!(panel.iter().any(|l| l.contains("│0.5│")), "{w}×{h}: a 0–1 scale:\n{s}");
+        assert!(panel.iter().any(|l| l.contains('▪')), "{w}×{h}: accuracy points on it:\n{s}");
+    }
+}

@@ -54,11 +54,16 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     fit::scrolled(lines, area, buf, super::stage_scroll(app), theme);
 }
 
-/// A token as a column header of `w` cells: "[CLS]" → "CLS", "##ing" → "ing".
+/// A token as a column header of `w` cells: "[CLS]" → "CLS", "##ing" → "ing", and one
+/// too long cut with "…" ("cute" → "cu…"), so that a cut word never reads as another
+/// word ("cut").
 fn short(token: &str, w: usize) -> String {
     let t = token.trim_start_matches("##").trim_start_matches('[').trim_end_matches(']');
     let t = if t == "MASK" { "MSK" } else { t };
-    t.chars().take(w).collect()
+    if t.chars().count() <= w {
+        return t.to_string();
+    }
+    t.chars().take(w.saturating_sub(1)).chain(std::iter::once('…')).collect()
 }
 
 /// The position after the first `[SEP]`: where sentence B starts.

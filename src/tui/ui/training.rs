@@ -1,7 +1,9 @@
 //! Stage 8: loss curves against steps (running means over batches, the held-out losses at
 //! each evaluation, and this pair), the held-out accuracies, and a warning when the model
 //! memorises its training text. Each curve has its own mark, so that they can be told
-//! apart without colour (NO_COLOR).
+//! apart without colour (NO_COLOR). The sentence head has a panel of its own under the
+//! MLM chart: on the MLM's 0–10 scale its fall from 0.69 would be a flat line at the
+//! bottom, so it gets a 0–1 scale, shared with its held-out accuracy.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -36,6 +38,7 @@ const TOTAL: Curve = Curve { mark: '+', in_colour: "──", color: theme::TOTAL
 const HELD_OUT_MLM: Curve = Curve { mark: '◆', in_colour: "◆", color: HELD_MLM };
 const HELD_OUT_NSP: Curve = Curve { mark: '◇', in_colour: "◇", color: HELD_NSP };
 const PAIR: Curve = Curve { mark: '∘', in_colour: "•", color: theme::GOOD };
+const HELD_OUT_ACC: Curve = Curve { mark: '▪', in_colour: "▪", color: theme::GOOD };
 
 /// Below this many rows, the legend takes one line and the warning one line.
 const ROOMY: u16 = 14;
@@ -150,6 +153,11 @@ fn legend(app: &App, theme: Theme, width: usize, roomy: bool) -> Vec<Line<'stati
         Span::raw(format!(" MLM{}  ", loss(|s| s.mlm_loss))),
         mark(HELD_OUT_NSP),
         Span::raw(format!(" {head}{}  ", loss(|s| s.nsp_loss))),
+        mark(HELD_OUT_ACC),
+        Span::raw(format!(
+            " {head} acc{}  ",
+            held.map_or(String::new(), |s| format!(" {:.0}%", 100.0 * s.nsp_accuracy))
+        )),
         Span::styled("held-out, at each evaluation  ", theme.dim()),
         mark(PAIR),
         Span::raw(" this pair's total"),
@@ -169,53 +177,104 @@ fn series(curve: &[Point], pick: fn(&Point) -> f64) -> Vec<(f64, f64)> {
     curve.iter().map(|p| (p.0, pick(p))).collect()
 }
 
+/// The charts: MLM, total and this pair above; the sentence head's panel below, when the
+/// task trains one and there is room.
 fn curves(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
+    let sentence_panel = app.pair.task.trains_head() && area.height >= 10;
+    if !sentence_panel {
+        return mlm_chart(app, theme, area, buf, true);
+    }
+    let panel = (area.height / 3).max(5);
+    let [top, bottom] = Layout::vertical([Constraint::Fill(1), Constraint::Length(panel)]).areas(area);
+    mlm_chart(app, theme, top, buf, false);
+    sentence_chart(app, theme, bottom, buf);
+}
+
+/// The step axis, bare: the panel under a chart carries the labels for both.
+fn bare_step_axis(app: &App) -> Axis<'static> {
+    Axis::default().bounds([0.0, app.training.step.max(10) as f64])
+}
+
+/// The step axis, from 0 to the step trained.
+fn step_axis(app: &App) -> Axis<'static> {
+    let step = app.training.step;
+    Axis::default()
+        .title("step")
+        .bounds([0.0, step.max(10) as f64])
+        .labels(vec![Span::raw("0"), Span::raw(format!("{step}"))])
+}
+
+fn held(app: &App, f: fn(&EvalStats) -> f32) -> Vec<(f64, f64)> {
+    app.training.held_out.iter().map(|e| (e.step as f64, f64::from(f(&e.stats)))).collect()
+}
+
+/// The held-out points of `curve`, joined by a thin line under their marks in colour.
+fn held_points<'a>(data: &'a [(f64, f64)], curve: Curve, theme: Theme) -> Vec<Dataset<'a>> {
+    let mut out = Vec::new();
+    if theme.color && data.len() >= 2 {
+        out.push(
+            Dataset::default()
+                .marker(Marker::Braille)
+                .graph_type(GraphType::Line)
+                .style(theme.fg(curve.color))
+                .data(data),
+        );
+    }
+    out.push(points(data, Marker::Custom(curve.mark), curve, theme));
+    out
+}
+
+/// MLM, total and this pair's total on a loss scale from 0 past ln(vocab); `with_nsp` adds
+/// the sentence head's curves when it has no panel of its own.
+fn mlm_chart(app: &App, theme: Theme, area: Rect, buf: &mut Buffer, with_nsp: bool) {
     let t = &app.training;
     let mlm = series(&t.batch_curve, |p| p.1);
     let nsp = series(&t.batch_curve, |p| p.2);
     let total = series(&t.batch_curve, |p| p.3);
     let pair = series(&t.pair_curve, |p| p.3);
-    let held = |f: fn(&EvalStats) -> f32| -> Vec<(f64, f64)> {
-        t.held_out.iter().map(|e| (e.step as f64, f64::from(f(&e.stats)))).collect()
-    };
-    let (held_mlm, held_nsp) = (held(|s| s.mlm_loss), held(|s| s.nsp_loss));
-    let x_max = (t.step.max(10)) as f64;
-    let highest = [&total, &mlm, &pair, &held_mlm, &held_nsp]
+    let (held_mlm, held_nsp) = (held(app, |s| s.mlm_loss), held(app, |s| s.nsp_loss));
+    let highest = [&total, &mlm, &pair, &held_mlm]
         .into_iter()
         .flatten()
         .map(|p| p.1)
         .fold((app.cfg.vocab_size as f64).ln() + 1.0, f64::max);
-    let rows = area.height.saturating_sub(2); // the x axis and its labels
+    let rows = area.height.saturating_sub(if with_nsp { 2 } else { 1 }); // the x axis (and its labels)
     let (y_max, y_labels) = y_ticks(highest, if rows >= 16 { 4 } else { 2 });
     // Drawn in this order, later over earlier: this pair's noisy points at the bottom, the
     // sparse held-out points on top.
     let mut datasets = vec![
         points(&pair, if theme.color { Marker::Dot } else { Marker::Custom(PAIR.mark) }, PAIR, theme),
         training_curve(&total, TOTAL, theme),
-        training_curve(&nsp, NSP, theme),
-        training_curve(&mlm, MLM, theme),
     ];
-    for (data, curve) in [(&held_nsp, HELD_OUT_NSP), (&held_mlm, HELD_OUT_MLM)] {
-        if theme.color && data.len() >= 2 {
-            // A thin line between the evaluations, under their marks.
-            datasets.push(
-                Dataset::default()
-                    .marker(Marker::Braille)
-                    .graph_type(GraphType::Line)
-                    .style(theme.fg(curve.color))
-                    .data(data),
-            );
-        }
-        datasets.push(points(data, Marker::Custom(curve.mark), curve, theme));
+    if with_nsp {
+        datasets.push(training_curve(&nsp, NSP, theme));
+        datasets.extend(held_points(&held_nsp, HELD_OUT_NSP, theme));
     }
+    datasets.push(training_curve(&mlm, MLM, theme));
+    datasets.extend(held_points(&held_mlm, HELD_OUT_MLM, theme));
+    let x_axis = if with_nsp { step_axis(app) } else { bare_step_axis(app) };
     Chart::new(datasets)
-        .x_axis(
-            Axis::default()
-                .title("step")
-                .bounds([0.0, x_max])
-                .labels(vec![Span::raw("0"), Span::raw(format!("{}", t.step))]),
-        )
+        .x_axis(x_axis)
         .y_axis(Axis::default().title("loss").bounds([0.0, y_max]).labels(y_labels))
+        .legend_position(None::<LegendPosition>)
+        .render(area, buf);
+}
+
+/// The sentence head's panel: its training loss, its held-out loss and its held-out
+/// accuracy, on one 0–1 scale (a loss of ln 2 = 0.69 is a coin flip, as is an accuracy of
+/// 0.5).
+fn sentence_chart(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
+    let nsp = series(&app.training.batch_curve, |p| p.2);
+    let (held_nsp, held_acc) = (held(app, |s| s.nsp_loss), held(app, |s| s.nsp_accuracy));
+    let highest = nsp.iter().chain(&held_nsp).map(|p| p.1).fold(1.0, f64::max);
+    let (y_max, y_labels) = y_ticks(highest, 2);
+    let mut datasets = vec![training_curve(&nsp, NSP, theme)];
+    datasets.extend(held_points(&held_nsp, HELD_OUT_NSP, theme));
+    datasets.extend(held_points(&held_acc, HELD_OUT_ACC, theme));
+    let title = format!("{} loss · acc", app.head_name());
+    Chart::new(datasets)
+        .x_axis(step_axis(app))
+        .y_axis(Axis::default().title(title).bounds([0.0, y_max]).labels(y_labels))
         .legend_position(None::<LegendPosition>)
         .render(area, buf);
 }
