@@ -2,33 +2,14 @@
 //! `--sentence-task` for train and eval, and `compare` (its table, CSV and JSON, and the
 //! same seed giving the same table).
 
-use std::path::PathBuf;
 use std::process::{Command, Output};
 
+use common::temp::TempDir;
 use serde_json::Value;
 
+mod common;
+
 const BIN: &str = env!("CARGO_BIN_EXE_bert-tutor");
-
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let path = std::env::temp_dir().join(format!("bert-tutor-tasks-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).expect("create a temp dir");
-        TempDir(path)
-    }
-
-    fn path(&self, name: &str) -> String {
-        self.0.join(name).to_str().expect("a UTF-8 temp path").to_string()
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn ok(args: &[&str]) -> (String, String) {
     let o: Output = Command::new(BIN).args(args).current_dir(std::env::temp_dir()).output().expect("run");
