@@ -19,7 +19,7 @@ use anyhow::{Result, bail};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
-use crate::cmd::cli::{Cli, Command, Inputs, ShapeArgs, VocabAction};
+use crate::cmd::cli::{Cli, Command, Inputs, ScreenArgs, ShapeArgs, VocabAction};
 use crate::model::{BertConfig, Params, checkpoint};
 use crate::text::corpus::Corpus;
 use crate::text::tokenize::BertTokenizer;
@@ -46,18 +46,24 @@ pub fn require_terminal() -> Result<()> {
 
 /// Runs what the command line asked for.
 pub fn run(cli: Cli) -> Result<()> {
-    let (inputs, present, record) = (cli.inputs, cli.present, cli.record);
-    let record = record.as_deref();
+    let (inputs, top) = (cli.inputs, cli.screen);
+    refuse_screen_options(&top, cli.command.as_ref())?;
     match cli.command {
-        None => tui::run(&inputs, present, record),
+        None => tui::run(&inputs, top.present, top.record.as_deref()),
         Some(Command::Inspect(args)) => inspect::run(&inputs, &args),
         Some(Command::Train(args)) => train::run(&inputs, &args),
         Some(Command::Eval(args)) => eval::run(&inputs, &args),
         Some(Command::Bench(args)) => bench::run(&args),
         Some(Command::Compare(args)) => compare::run(&inputs, &args),
-        Some(Command::Lesson(args)) => lesson::run(&inputs, &args, present, record),
-        Some(Command::Demo(args)) => demo::run(&inputs, &args, present, record),
-        Some(Command::Export(args)) => export::run(&inputs, &args, present),
+        Some(Command::Lesson(args)) => {
+            let screen = args.screen.with(&top);
+            lesson::run(&inputs, &args, screen.present, screen.record.as_deref())
+        }
+        Some(Command::Demo(args)) => {
+            let screen = args.screen.with(&top);
+            demo::run(&inputs, &args, screen.present, screen.record.as_deref())
+        }
+        Some(Command::Export(args)) => export::run(&inputs, &args, args.present || top.present),
         Some(Command::Vocab { action: VocabAction::Build { out, size } }) => {
             let text = match &inputs.corpus {
                 Some(p) => {
@@ -69,6 +75,25 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// Refuses `--present` or `--record` given before a subcommand that opens no screen
+/// (`bert-tutor --present train`), as the subcommand itself would.
+fn refuse_screen_options(top: &ScreenArgs, command: Option<&Command>) -> Result<()> {
+    let takes = match command {
+        None | Some(Command::Lesson(_) | Command::Demo(_)) => return Ok(()),
+        Some(Command::Export(_)) => "--present",
+        Some(_) => "neither",
+    };
+    let given = match (top.present, &top.record) {
+        (_, Some(_)) => "--record",
+        (true, None) => "--present",
+        (false, None) => return Ok(()),
+    };
+    if takes == given {
+        return Ok(());
+    }
+    bail!("{given} applies to the screen (bert-tutor, lesson N, demo; export takes --present), not to this subcommand")
 }
 
 /// The tokenizer: `--tokenizer`, else the checkpoint's own (`tokenizer.json` or

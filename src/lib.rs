@@ -18,7 +18,9 @@
 //!   lessons and screen share;
 //! - [`train`]: AdamW and its schedule, the training loop, the trainer thread, linear probes;
 //! - [`model`]: BERT as forward/backward pairs, losses, HF-layout checkpoints;
-//! - [`text`]: tokenizer, corpus and sentence pairs, masking, padded batches, the example stream.
+//! - [`text`]: tokenizer, corpus and sentence pairs, masking, padded batches, the example stream;
+//! - [`platform`]: what Linux, macOS and Windows do differently (syncing to disk, replacing a
+//!   folder, a thread's priority), in one place that any module may use and that uses none.
 //!
 //! `tests/layout.rs` checks that no module imports one above it.
 
@@ -27,6 +29,7 @@ pub mod demo;
 pub mod export;
 pub mod lesson;
 pub mod model;
+pub mod platform;
 pub mod text;
 pub mod train;
 pub mod tui;

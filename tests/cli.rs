@@ -4,32 +4,13 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use common::temp::TempDir;
 use serde_json::Value;
+
+mod common;
 
 const BIN: &str = env!("CARGO_BIN_EXE_bert-tutor");
 const FIGURE: [&str; 11] = ["[CLS]", "my", "dog", "is", "cute", "[SEP]", "he", "likes", "play", "##ing", "[SEP]"];
-
-/// A fresh folder under the temp dir, removed when dropped (also when a test panics).
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let path = std::env::temp_dir().join(format!("bert-tutor-cli-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).expect("create a temp dir");
-        TempDir(path)
-    }
-
-    fn join(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn run(args: &[&str]) -> Output {
     // Run from a scratch folder so a misbehaving command cannot litter the crate
@@ -431,6 +412,8 @@ fn eval_of_a_nan_checkpoint_is_an_error() {
 }
 
 /// Ctrl-C (SIGINT) during `train` stops at the next step boundary, saves, and exits 0.
+/// (Unix only: it sends the signal with `kill`; Windows has no SIGINT to send to a child.)
+#[cfg(unix)]
 #[test]
 fn ctrl_c_during_train_saves_the_checkpoint() {
     use std::io::{BufRead, BufReader};
@@ -650,4 +633,40 @@ fn train_csv_has_a_row_per_evaluation() {
     let steps: Vec<&str> = lines[1..].iter().map(|l| l.split(',').next().unwrap()).collect();
     assert_eq!(steps, ["0", "5", "10"]);
     assert!(lines[1..].iter().all(|l| l.split(',').count() == 10), "{text}");
+}
+
+/// `--present` and `--record` belong to the commands that open a screen: their help shows
+/// them, the others' does not, and one given before a subcommand that opens none is refused.
+#[test]
+fn screen_options_show_only_where_they_apply() {
+    for sub in ["train", "bench", "eval", "inspect", "compare"] {
+        let help = ok(&[sub, "--help"]);
+        assert!(!help.contains("--present") && !help.contains("--record"), "{sub} --help:\n{help}");
+    }
+    for sub in [&[][..], &["lesson"][..], &["demo"][..]] {
+        let help = ok(&[sub, &["--help"]].concat());
+        assert!(help.contains("--present") && help.contains("--record"), "{sub:?} --help:\n{help}");
+    }
+    let export = ok(&["export", "--help"]);
+    assert!(export.contains("--present") && !export.contains("--record"), "{export}");
+    assert!(fails(&["--present", "train", "--steps", "1"]).contains("--present applies to the screen"));
+    assert!(fails(&["--record", "x.cast", "export"]).contains("--record applies to the screen"));
+    assert!(stderr(&run(&["train", "--present"])).contains("unexpected argument"));
+}
+
+/// `bert-tutor lesson` (the list) with a damaged progress file does what the TUI does: moves
+/// it aside to `progress.json.bad-<time>`, says so in one line, and lists the lessons.
+#[test]
+fn the_lesson_list_moves_a_damaged_progress_file_aside() {
+    let state = TempDir::new("damaged-progress");
+    std::fs::write(state.join("progress.json"), "{ not json").unwrap();
+    let o = Command::new(BIN).arg("lesson").env("BERT_TUTOR_STATE_DIR", &state.0).output().unwrap();
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(stdout(&o).starts_with("Lessons"), "{}", stdout(&o));
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("note: lesson progress could not be read") && err.contains("progress.json.bad-"), "{err}");
+    let names: Vec<String> =
+        std::fs::read_dir(&state.0).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert!(names.len() == 1 && names[0].starts_with("progress.json.bad-"), "{names:?}");
 }

@@ -2,33 +2,14 @@
 //! `--sentence-task` for train and eval, and `compare` (its table, CSV and JSON, and the
 //! same seed giving the same table).
 
-use std::path::PathBuf;
 use std::process::{Command, Output};
 
+use common::temp::TempDir;
 use serde_json::Value;
 
+mod common;
+
 const BIN: &str = env!("CARGO_BIN_EXE_bert-tutor");
-
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let path = std::env::temp_dir().join(format!("bert-tutor-tasks-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).expect("create a temp dir");
-        TempDir(path)
-    }
-
-    fn path(&self, name: &str) -> String {
-        self.0.join(name).to_str().expect("a UTF-8 temp path").to_string()
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn ok(args: &[&str]) -> (String, String) {
     let o: Output = Command::new(BIN).args(args).current_dir(std::env::temp_dir()).output().expect("run");
@@ -122,19 +103,29 @@ fn sentence_task_sop_trains_and_eval_names_its_labels() {
     assert!(text.contains("P(InOrder)") && text.contains("SOP loss"), "{text}");
 }
 
-fn compare(dir: &TempDir, corpus: &str, csv: &str) -> (Value, String) {
-    let args =
-        ["--corpus", corpus, "--seed", "3", "compare", "--steps", "6", "--probe-steps", "30", "--probe-pairs", "256"];
-    let (json, _) = ok(&[&args[..], &["--json", "--csv", csv]].concat());
-    let _ = dir;
+fn compare(corpus: &str, csv: &str) -> (Value, String) {
+    let (json, _) = ok(&compare_args(corpus, csv));
     (serde_json::from_str(&json).unwrap(), std::fs::read_to_string(csv).unwrap())
+}
+
+fn compare_args<'a>(corpus: &'a str, csv: &'a str) -> Vec<&'a str> {
+    let steps = ["--steps", "6", "--probe-steps", "30", "--probe-pairs", "256"];
+    [&["--corpus", corpus, "--seed", "3", "compare"][..], &steps, &["--json", "--csv", csv]].concat()
+}
+
+/// `compare` as a process allowed one core (`taskset -c 0`), as on a one-core machine.
+#[cfg(target_os = "linux")]
+fn compare_on_one_core(corpus: &str, csv: &str) -> (Value, String) {
+    let o = Command::new("taskset").args(["-c", "0", BIN]).args(compare_args(corpus, csv)).output().expect("taskset");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    (serde_json::from_slice(&o.stdout).unwrap(), std::fs::read_to_string(csv).unwrap())
 }
 
 #[test]
 fn compare_prints_the_table_writes_the_csv_and_repeats_with_the_seed() {
     let dir = TempDir::new("compare");
     let corpus = small_corpus(&dir);
-    let (a, csv) = compare(&dir, &corpus, &dir.path("a.csv"));
+    let (a, csv) = compare(&corpus, &dir.path("a.csv"));
     let rows = a["rows"].as_array().unwrap();
     let names: Vec<&str> = rows.iter().map(|r| r["trained_with"].as_str().unwrap()).collect();
     assert_eq!(names, ["none", "nsp", "sop"]);
@@ -153,9 +144,15 @@ fn compare_prints_the_table_writes_the_csv_and_repeats_with_the_seed() {
     assert_eq!(lines.len(), 4, "{csv}");
     assert!(lines[2].starts_with("nsp,"), "{csv}");
 
-    let (b, csv_b) = compare(&dir, &corpus, &dir.path("b.csv"));
+    let (b, csv_b) = compare(&corpus, &dir.path("b.csv"));
     assert_eq!(a, b, "the same seed gives the same table");
     assert_eq!(csv, csv_b);
+    assert_eq!(a["threads"], 2, "the thread count is pinned, not one per core");
+    #[cfg(target_os = "linux")]
+    {
+        let (c, csv_c) = compare_on_one_core(&corpus, &dir.path("c.csv"));
+        assert_eq!((a, csv), (c, csv_c), "the same table on a machine of one core");
+    }
 
     let (text, _) = ok(&[
         "--corpus",
@@ -172,4 +169,16 @@ fn compare_prints_the_table_writes_the_csv_and_repeats_with_the_seed() {
     ]);
     assert!(text.contains("trained with") && text.contains("(probe)") && text.contains("Curves"), "{text}");
     assert!(!text.contains("\nnone "), "only the tasks asked for: {text}");
+}
+
+/// A task named twice would train the same row twice: refused in one line, before training.
+#[test]
+fn compare_refuses_a_task_named_twice() {
+    let o = Command::new(BIN).args(["compare", "--sentence-tasks", "nsp,nsp"]).output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert_eq!(
+        err.lines().collect::<Vec<_>>(),
+        ["error: --sentence-tasks names nsp twice: each task trains one model, so give each once"]
+    );
 }

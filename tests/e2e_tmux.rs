@@ -3,6 +3,7 @@
 //! sentence B, and quits; the exit status must be 0 and the terminal back to the shell.
 //! Without tmux the tests are skipped with a note on the terminal, except under CI (`CI`
 //! set, as `.ci/run` does), where a missing tmux fails them.
+#![cfg(unix)] // tmux; the signal test reads /proc, so it is Linux only
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -119,6 +120,7 @@ fn steps_through_the_stages_edits_the_pair_and_quits_cleanly() {
 }
 
 /// The pid of the process the tmux pane's shell started (bert-tutor).
+#[cfg(target_os = "linux")]
 fn app_pid(session: &str) -> u32 {
     let out = Command::new("tmux").args(["display", "-p", "-t", session, "#{pane_pid}"]).output().unwrap();
     let shell = String::from_utf8_lossy(&out.stdout).trim().to_string();
@@ -129,6 +131,7 @@ fn app_pid(session: &str) -> u32 {
 /// SIGTERM and SIGHUP, sent as real signals to the running TUI with a lesson open, and
 /// Ctrl-C typed at it (a key in raw mode): each ends it with exit status 0, the terminal
 /// back to the shell, and the lesson's place saved.
+#[cfg(target_os = "linux")]
 #[test]
 fn a_termination_signal_restores_the_terminal_and_saves_progress() {
     if !have_tmux("a_termination_signal_restores_the_terminal_and_saves_progress") {

@@ -346,7 +346,9 @@ fn an_unwritable_export_folder_is_an_error_message() {
     let message = app.message.clone().expect("a message");
     assert!(message.error && message.text.contains("a-file"), "{message:?}");
     assert!(!message.text.contains('\n'));
-    let _ = draw(&app, 120, 40);
+    let rows = backend_rows(&draw(&app, 120, 40));
+    let start: String = message.text.chars().take(30).collect();
+    assert!(rows.iter().any(|r| r.contains(&start)), "the message is on screen: {start:?} not in\n{}", rows.join("\n"));
 }
 
 /// A colour of the palette that a named colour maps to, for the record of the test above.

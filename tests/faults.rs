@@ -106,12 +106,18 @@ fn a_trainer_panic_leaves_a_usable_screen_that_says_so() {
 #[test]
 fn a_state_folder_that_cannot_be_written_gives_one_line_and_the_app_goes_on() {
     let mut app = App::bundled(0).unwrap();
-    // Not even root can create a folder under /dev/null.
-    app.progress_path = Some("/dev/null/bert-tutor/progress.json".into());
+    // A folder cannot be made inside a file, on any system and not even by root.
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("a-file");
+    std::fs::write(&file, "").unwrap();
+    app.progress_path = Some(file.join("bert-tutor").join("progress.json"));
     app.open_lesson(0, 0);
     app.update(Action::LessonNext);
     let msg = app.message.clone().expect("the failed save is reported");
-    assert!(msg.error && msg.text.starts_with("cannot save lesson progress to /dev/null"), "{msg:?}");
+    assert!(
+        msg.error && msg.text.starts_with(&format!("cannot save lesson progress to {}", file.display())),
+        "{msg:?}"
+    );
     assert_eq!(msg.text.lines().count(), 1);
     assert_eq!(app.lesson.as_ref().map(|r| r.step), Some(1), "the lesson moved on regardless");
     assert!(screen(&app, 80, 24).contains("step 2/"));

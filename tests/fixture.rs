@@ -131,7 +131,9 @@ fn attentions_match_pytorch() {
 }
 
 /// Padding keys get exactly 0 (the fixture's second sequence ends in 4 pads), and every
-/// query's row, padding queries included, sums to 1 within 1e-5.
+/// query's row, padding queries included, is a distribution: no weight below 0, and a sum
+/// of 1 within 1e-5. (The one test of these for `attentions`; `eval --attentions` checks
+/// the file it writes in tests/cli.rs.)
 #[test]
 fn attention_ignores_padding_and_rows_sum_to_one() {
     let (cfg, params) = checkpoint::load(Path::new("tests/fixtures/tiny_bert")).unwrap();
@@ -139,8 +141,12 @@ fn attention_ignores_padding_and_rows_sum_to_one() {
     let pads = batch.attention.iter().filter(|&&real| !real).count();
     assert_eq!(pads, 4, "the fixture batch has 4 padding positions");
     let (mut checked, mut worst_sum) = (0, 0.0f32);
-    for (i, map) in attentions(&params, &cfg, &batch).iter().enumerate() {
+    let maps = attentions(&params, &cfg, &batch);
+    assert_eq!(maps.len(), cfg.num_hidden_layers);
+    for (i, map) in maps.iter().enumerate() {
+        assert_eq!(map.dim(), (batch.batch, cfg.num_attention_heads, batch.seq, batch.seq));
         for ((b, h, q, k), &a) in map.indexed_iter() {
+            assert!(a >= 0.0, "layer {i} sequence {b} head {h}: query {q} gives key {k} weight {a}");
             if !batch.attention[b * batch.seq + k] {
                 assert_eq!(a, 0.0, "layer {i} sequence {b} head {h}: query {q} gives padding key {k} weight {a}");
                 checked += 1;
@@ -185,26 +191,43 @@ fn nsp_loss_gradients_match_pytorch() {
     println!("worst relative gradient error, NSP loss alone: {worst:.2e}");
 }
 
+/// How many of `g`'s values are not exactly 0.
+fn nonzero(g: &ndarray::ArrayViewD<f32>) -> usize {
+    g.iter().filter(|&&x| x != 0.0).count()
+}
+
+/// The tensors of `g` whose names start with one of `prefixes`.
+fn under<'a>(g: &'a Grads, prefixes: &[&str]) -> Vec<(String, ndarray::ArrayViewD<'a, f32>)> {
+    g.tensors().into_iter().filter(|(n, _)| prefixes.iter().any(|p| n.starts_with(p))).collect()
+}
+
 /// A head's loss does not reach the other head: under the MLM loss alone the pooler and the
 /// NSP classifier get exactly 0, and under the NSP loss alone so do the MLM transform and
-/// decoder bias (PyTorch gives them no gradient at all).
+/// decoder bias (PyTorch gives them no gradient at all). The same tensors do get gradient
+/// from their own head's loss, and the shared body from both, so the zeros mean something.
+/// (The one test of this; tests/cli.rs checks that `eval --head` passes the choice on.)
 #[test]
 fn each_loss_leaves_the_other_head_exactly_zero() {
     let (cfg, params) = checkpoint::load(Path::new("tests/fixtures/tiny_bert")).unwrap();
     let batch = batch_from(&reference());
+    let [mlm, nsp] = [HeadChoice::Mlm, HeadChoice::Nsp].map(|h| head_grads(&params, &cfg, &batch, h.weights()).grads);
     let cases = [
-        (HeadChoice::Mlm, &["bert.pooler.", "cls.seq_relationship."][..], 4),
-        (HeadChoice::Nsp, &["cls.predictions."][..], 5),
+        ("MLM", &mlm, &nsp, &["bert.pooler.", "cls.seq_relationship."][..], 4),
+        ("NSP", &nsp, &mlm, &["cls.predictions."][..], 5),
     ];
-    for (choice, prefixes, expected) in cases {
-        let grads = head_grads(&params, &cfg, &batch, choice.weights()).grads;
-        let off: Vec<_> =
-            grads.tensors().into_iter().filter(|(n, _)| prefixes.iter().any(|p| n.starts_with(p))).collect();
-        assert_eq!(off.len(), expected, "{choice:?}: tensors under {prefixes:?}");
-        for (name, g) in off {
-            let nonzero = g.iter().filter(|&&x| x != 0.0).count();
-            println!("{choice:?} loss: {name:45} {nonzero} nonzero of {}", g.len());
-            assert_eq!(nonzero, 0, "{choice:?} loss reaches {name}");
+    for (loss, alone, other, prefixes, expected) in cases {
+        let (zero, reached) = (under(alone, prefixes), under(other, prefixes));
+        assert_eq!(zero.len(), expected, "{loss}: tensors under {prefixes:?}");
+        for ((name, g), (_, own)) in zero.iter().zip(&reached) {
+            println!("{loss} loss: {name:45} {} nonzero of {}; own head's loss {}", nonzero(g), g.len(), nonzero(own));
+            assert_eq!(nonzero(g), 0, "the {loss} loss reaches {name}");
+            assert!(nonzero(own) > 0, "{name} gets nothing from its own head's loss either");
+        }
+    }
+    for name in ["bert.embeddings.word_embeddings.weight", "bert.encoder.layer.0.attention.self.query.weight"] {
+        for (loss, g) in [("MLM", &mlm), ("NSP", &nsp)] {
+            let found = under(g, &[name]);
+            assert!(found.len() == 1 && nonzero(&found[0].1) > 0, "{name} is shared, but the {loss} loss misses it");
         }
     }
 }

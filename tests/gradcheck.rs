@@ -20,6 +20,9 @@ use ndarray::{Array1, Array2, ArrayD, ArrayViewMutD, Axis};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
+mod common;
+use common::batch::padded_batch;
+
 /// The finite-difference step. Inputs and weights are O(1), so the truncation error
 /// (∝ ε²) and the f32 rounding noise of L(θ ± ε) (∝ 1/ε) are both ~1e-5..1e-4 relative.
 const EPS: f32 = 1e-2;
@@ -203,24 +206,6 @@ fn random_params(cfg: &BertConfig, seed: u64) -> Params {
     p
 }
 
-const T: bool = true;
-const F: bool = false;
-
-/// Two sequences of 6: the first full, the second with 2 padding tokens (id 0) at the
-/// end; 3 masked rows (one in the second sequence), NSP labels IsNext and NotNext.
-fn tiny_batch() -> Batch {
-    Batch {
-        batch: 2,
-        seq: 6,
-        ids: vec![2, 5, 9, 3, 17, 3, 2, 11, 3, 20, 0, 0],
-        segments: vec![0, 0, 0, 1, 1, 1, 0, 0, 0, 1, 0, 0],
-        attention: vec![T, T, T, T, T, T, T, T, T, T, F, F],
-        mlm_rows: vec![1, 4, 7],
-        mlm_labels: vec![13, 6, 21],
-        nsp_labels: vec![0, 1],
-    }
-}
-
 fn shape_of(b: &Batch) -> Shape<'_> {
     Shape { batch: b.batch, seq: b.seq, attention: &b.attention }
 }
@@ -399,7 +384,7 @@ fn tanh() {
 fn layer_setup(cfg: &BertConfig, seed: u64) -> (LayerParams, Array2<f32>, Array2<f32>) {
     let p = random_params(cfg, seed);
     let mut rng = StdRng::seed_from_u64(seed + 100);
-    let n = tiny_batch().tokens();
+    let n = padded_batch().tokens();
     let x = randn(&mut rng, (n, cfg.hidden_size), 1.0);
     let r = randn(&mut rng, (n, cfg.hidden_size), 1.0);
     (p.layers[0].clone(), x, r)
@@ -408,7 +393,7 @@ fn layer_setup(cfg: &BertConfig, seed: u64) -> (LayerParams, Array2<f32>, Array2
 #[test]
 fn attention_block_with_padding() {
     let cfg = tiny_config();
-    let batch = tiny_batch();
+    let batch = padded_batch();
     let shape = shape_of(&batch);
     let (l, x, r) = layer_setup(&cfg, 5);
     let (_, cache) = attention::forward(&l, &cfg, shape, x.clone(), no_rng());
@@ -456,7 +441,7 @@ fn feed_forward_block_both_activations() {
 #[test]
 fn encoder_layer() {
     let cfg = tiny_config();
-    let batch = tiny_batch();
+    let batch = padded_batch();
     let shape = shape_of(&batch);
     let (l, x, r) = layer_setup(&cfg, 7);
     let (_, cache) = encoder::forward(&l, &cfg, shape, x.clone(), no_rng());
@@ -503,7 +488,7 @@ fn is_embedding(n: &str) -> bool {
 #[test]
 fn mlm_head() {
     let cfg = tiny_config();
-    let batch = tiny_batch();
+    let batch = padded_batch();
     let p = random_params(&cfg, 8);
     let mut rng = StdRng::seed_from_u64(108);
     let x = randn(&mut rng, (batch.tokens(), cfg.hidden_size), 1.0);
@@ -529,7 +514,7 @@ fn mlm_head() {
 #[test]
 fn nsp_head() {
     let cfg = tiny_config();
-    let batch = tiny_batch();
+    let batch = padded_batch();
     let p = random_params(&cfg, 9);
     let mut rng = StdRng::seed_from_u64(109);
     let x = randn(&mut rng, (batch.tokens(), cfg.hidden_size), 1.0);
@@ -588,7 +573,7 @@ fn cross_entropy() {
 #[test]
 fn embeddings_with_pad_row() {
     let cfg = tiny_config();
-    let batch = tiny_batch();
+    let batch = padded_batch();
     let pad = cfg.pad_token_id as usize;
     assert!(batch.ids.contains(&cfg.pad_token_id), "the batch has padding tokens");
     let p = random_params(&cfg, 11);
@@ -626,7 +611,7 @@ fn embeddings_with_pad_row() {
 #[test]
 fn whole_model_every_parameter() {
     let cfg = tiny_config();
-    let batch = tiny_batch();
+    let batch = padded_batch();
     model::check_batch(&cfg, &batch).unwrap();
     let w = LossWeights::default();
     let p = random_params(&cfg, 12);
@@ -643,12 +628,12 @@ fn whole_model_every_parameter() {
     );
 }
 
-/// λ_MLM = 0 leaves the MLM-only weights (cls.predictions.*) exactly 0, λ_NSP = 0 the pooler
-/// and cls.seq_relationship; the two halves add up to the gradient of the sum (1e-5).
+/// The gradients under λ_MLM = 0 and under λ_NSP = 0 add up to the gradient of the sum
+/// (1e-5). That each leaves the other head at exactly 0 is tested once, in tests/fixture.rs.
 #[test]
-fn loss_weights_switch_heads_off() {
+fn the_two_losses_gradients_add_up_to_the_total() {
     let cfg = tiny_config();
-    let batch = tiny_batch();
+    let batch = padded_batch();
     let p = random_params(&cfg, 13);
     let nsp_only = model_grads(&p, &cfg, &batch, LossWeights { mlm: 0.0, nsp: 1.0 }, None);
     let mlm_only = model_grads(&p, &cfg, &batch, LossWeights { mlm: 1.0, nsp: 0.0 }, None);
@@ -659,19 +644,6 @@ fn loss_weights_switch_heads_off() {
     let tensors = nsp_only.tensors().into_iter().zip(mlm_only.tensors()).zip(both.tensors());
     for (((name, a), (_, b)), (_, c)) in tensors {
         let (na, nb) = (norm(&a), norm(&b));
-        if name.starts_with("cls.predictions.") {
-            assert!(a.iter().all(|&x| x == 0.0), "{name} has gradient {na:e} with λ_MLM = 0");
-        }
-        if is_nsp_head(&name) {
-            assert!(b.iter().all(|&x| x == 0.0), "{name} has gradient {nb:e} with λ_NSP = 0");
-        }
-        // The other head's weights do get gradients, so the zeros above mean something.
-        if is_nsp_head(&name) {
-            assert!(na > 1e-3, "{name}: NSP gradient {na:e}");
-        }
-        if name.starts_with("cls.predictions.") || name.contains("layer.1.output") {
-            assert!(nb > 1e-3, "{name}: MLM gradient {nb:e}");
-        }
         if name.ends_with("attention.self.key.bias") {
             // Softmax ignores a shift shared by every key, so all three are 0 in exact
             // arithmetic: rounding noise, which need not add up, but must stay noise.
@@ -704,7 +676,7 @@ fn whole_model_with_dropout() {
     const SEED: u64 = 1;
     let cfg = tiny_config();
     assert_eq!((cfg.hidden_dropout_prob, cfg.attention_probs_dropout_prob), (0.1, 0.1));
-    let batch = tiny_batch();
+    let batch = padded_batch();
     let w = LossWeights::default();
     let p = random_params(&cfg, 14);
     let forward = |p: &Params| {
@@ -883,7 +855,7 @@ fn checker_rejects_plausible_bugs() {
     bugs.push(("cross-entropy without 1/rows", worst(&e)));
 
     // Backward without the dropout masks, against differences of the forward with them.
-    let (batch, w) = (tiny_batch(), LossWeights::default());
+    let (batch, w) = (padded_batch(), LossWeights::default());
     let p = random_params(&cfg, 14);
     let no_masks = param_grads(&model_grads(&p, &cfg, &batch, w, None), |_| true);
     let e = grad_errors(
@@ -911,7 +883,7 @@ fn checker_rejects_plausible_bugs() {
 #[test]
 fn attention_block_with_dropout() {
     let cfg = tiny_config();
-    let batch = tiny_batch();
+    let batch = padded_batch();
     let shape = shape_of(&batch);
     let (l, x, r) = layer_setup(&cfg, 5);
     let fwd = |l: &LayerParams, x: &Array2<f32>| {

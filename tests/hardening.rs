@@ -179,8 +179,8 @@ fn a_folder_holding_other_work_is_not_replaced() {
     assert!(!dir.path().join("config.json").exists());
 }
 
-#[test]
-fn concurrent_saves_to_one_folder_never_mix_files() {
+/// Four threads save three times each into one folder, through `replace`.
+fn four_threads_save_into_one_folder(replace: checkpoint::Replace) {
     let parent = tempfile::tempdir().unwrap();
     let dir = parent.path().join("ckpt");
     let cfg = tiny();
@@ -190,7 +190,8 @@ fn concurrent_saves_to_one_folder_never_mix_files() {
             s.spawn(move || {
                 for round in 0..3 {
                     let big = BertConfig { intermediate_size: 16 + 8 * seed, ..cfg.clone() };
-                    checkpoint::save(dir, &big, &params(&big, seed as u64 * 10 + round), None).unwrap();
+                    let p = params(&big, seed as u64 * 10 + round);
+                    checkpoint::save_with(replace, dir, &big, &p, None).unwrap();
                 }
             });
         }
@@ -199,6 +200,49 @@ fn concurrent_saves_to_one_folder_never_mix_files() {
     let (cfg, _) = checkpoint::load(&dir).expect("the folder holds one whole save");
     assert!([16, 24, 32, 40].contains(&cfg.intermediate_size));
     assert!(leftovers(parent.path()).is_empty(), "{:?}", leftovers(parent.path()));
+}
+
+#[test]
+fn concurrent_saves_to_one_folder_never_mix_files() {
+    four_threads_save_into_one_folder(bert_tutor::platform::replace_folder);
+}
+
+/// The two renames macOS and Windows use, run here too.
+#[test]
+fn concurrent_saves_never_mix_files_with_the_portable_renames() {
+    four_threads_save_into_one_folder(bert_tutor::platform::replace_by_renames);
+}
+
+/// The portable swap: when the new folder cannot take the name, the old checkpoint goes
+/// back, and nothing is left beside it (the old code left it in `.NAME.old`).
+#[test]
+fn a_failed_portable_swap_puts_the_old_checkpoint_back() {
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("ckpt");
+    let cfg = tiny();
+    checkpoint::save(&dir, &cfg, &params(&cfg, 1), None).unwrap();
+    let missing = parent.path().join(".ckpt.saving-gone");
+    assert!(bert_tutor::platform::replace_by_renames(&missing, &dir).is_err());
+    let (_, back) = checkpoint::load(&dir).expect("the old checkpoint is back in place");
+    assert_eq!(back.word, params(&cfg, 1).word);
+    assert!(leftovers(parent.path()).is_empty(), "{:?}", leftovers(parent.path()));
+}
+
+/// A folder left by an older bert-tutor under the fixed name `.ckpt.old` (a crash between its
+/// renames) no longer blocks a save: each swap moves the old folder aside under a new name.
+#[test]
+fn a_stale_old_folder_does_not_block_the_portable_swap() {
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("ckpt");
+    let stale = parent.path().join(".ckpt.old");
+    std::fs::create_dir(&stale).unwrap();
+    std::fs::write(stale.join("config.json"), "{}").unwrap();
+    let cfg = tiny();
+    for seed in 1..=2 {
+        checkpoint::save_with(bert_tutor::platform::replace_by_renames, &dir, &cfg, &params(&cfg, seed), None).unwrap();
+    }
+    assert_eq!(checkpoint::load(&dir).unwrap().1.word, params(&cfg, 2).word);
+    assert_eq!(leftovers(parent.path()), [".ckpt.old"], "the stale folder is not ours to remove");
 }
 
 fn lesson(version: u32) -> bert_tutor::lesson::Lesson {

@@ -1,11 +1,13 @@
-//! What stages 9–11 show means what they say: attention rows are distributions and padding
-//! gets none; each head's gradients reach only the weights that loss reads, and the split of
-//! the tied token table adds up; the PCA axes are orthonormal and find a planted direction;
+//! What stages 9–11 show means what they say: the attention summaries read the map; the
+//! two heads' gradients add up to both, and the split of the tied token table adds up; the PCA axes are orthonormal and find a planted direction;
 //! nearest neighbours rank by cosine; the bundled categories are single pieces.
-//! (The same numbers against HF are in `tests/fixture.rs`.)
+//! (Attention rows as distributions, and each head's loss leaving the other head at zero,
+//! are tested against HF's numbers in `tests/fixture.rs`.)
+
+mod common;
 
 use bert_tutor::model::inspect::attention::{across, attentions, cls_to_b, top_keys};
-use bert_tutor::model::inspect::grad_flow::{HeadChoice, grad_flow, group_of, head_grads};
+use bert_tutor::model::inspect::grad_flow::{HeadChoice, grad_flow, head_grads};
 use bert_tutor::model::inspect::space::{cosine, nearest, pca2};
 use bert_tutor::model::{self, BertConfig, Grads, Params};
 use bert_tutor::text::batch::Batch;
@@ -13,6 +15,7 @@ use bert_tutor::text::tokenize::BertTokenizer;
 use bert_tutor::tui::action::Action;
 use bert_tutor::tui::app::inside::{Inside, categories, parse_categories};
 use bert_tutor::tui::app::{App, Stage};
+use common::batch::padded_batch;
 use ndarray::{Array1, Array2, Axis, array};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -32,48 +35,6 @@ fn small() -> (BertConfig, Params) {
     (cfg, p)
 }
 
-/// Two sequences of 6; the second has 2 padding tokens at the end.
-fn padded_batch() -> Batch {
-    Batch {
-        batch: 2,
-        seq: 6,
-        ids: vec![2, 5, 9, 3, 17, 3, 2, 11, 3, 20, 0, 0],
-        segments: vec![0, 0, 0, 1, 1, 1, 0, 0, 0, 1, 0, 0],
-        attention: vec![true, true, true, true, true, true, true, true, true, true, false, false],
-        mlm_rows: vec![1, 4, 7],
-        mlm_labels: vec![13, 6, 21],
-        nsp_labels: vec![0, 1],
-    }
-}
-
-#[test]
-fn attention_rows_sum_to_one_and_padding_gets_nothing() {
-    let (cfg, p) = small();
-    let batch = padded_batch();
-    let maps = attentions(&p, &cfg, &batch);
-    assert_eq!(maps.len(), 2);
-    for m in &maps {
-        assert_eq!(m.dim(), (2, 2, 6, 6));
-        for b in 0..2 {
-            for h in 0..2 {
-                for q in 0..6 {
-                    let row = m.slice(ndarray::s![b, h, q, ..]);
-                    let sum: f32 = row.sum();
-                    assert!((sum - 1.0).abs() < 1e-5, "row {b},{h},{q} sums to {sum}");
-                    assert!(row.iter().all(|&w| w >= 0.0));
-                }
-            }
-        }
-        // The second sequence's padding keys (positions 4 and 5) get exactly 0.
-        for h in 0..2 {
-            for q in 0..6 {
-                assert_eq!(m[[1, h, q, 4]], 0.0);
-                assert_eq!(m[[1, h, q, 5]], 0.0);
-            }
-        }
-    }
-}
-
 #[test]
 fn top_keys_and_the_boundary_share_read_the_map() {
     let map = array![[0.1f32, 0.6, 0.3], [0.5, 0.25, 0.25], [0.2, 0.2, 0.6]];
@@ -83,33 +44,6 @@ fn top_keys_and_the_boundary_share_read_the_map() {
     assert!((across(map.view(), &segments, 2) - 0.4).abs() < 1e-6, "B's query looks back to A");
     let maps = vec![map.clone().into_shape_with_order((1, 1, 3, 3)).unwrap()];
     assert_eq!(cls_to_b(&maps, &segments), vec![across(map.view(), &segments, 0)]);
-}
-
-fn group(g: &Grads, name: &str) -> f64 {
-    g.tensors()
-        .into_iter()
-        .filter(|(n, _)| group_of(n) == name)
-        .flat_map(|(_, t)| t.iter().map(|&x| f64::from(x).powi(2)).collect::<Vec<_>>())
-        .sum::<f64>()
-}
-
-#[test]
-fn each_loss_reaches_only_the_weights_it_reads() {
-    let (cfg, p) = small();
-    let batch = padded_batch();
-    let mlm = head_grads(&p, &cfg, &batch, HeadChoice::Mlm.weights()).grads;
-    let nsp = head_grads(&p, &cfg, &batch, HeadChoice::Nsp.weights()).grads;
-    for name in ["pooler", "NSP classifier"] {
-        assert_eq!(group(&mlm, name), 0.0, "{name} under MLM alone");
-        assert!(group(&nsp, name) > 0.0, "{name} under NSP");
-    }
-    for name in ["MLM transform", "MLM decoder bias"] {
-        assert_eq!(group(&nsp, name), 0.0, "{name} under NSP alone");
-        assert!(group(&mlm, name) > 0.0, "{name} under MLM");
-    }
-    for name in ["token table", "position table", "layer 1 attention", "layer 2 FFN"] {
-        assert!(group(&mlm, name) > 0.0 && group(&nsp, name) > 0.0, "{name} is shared");
-    }
 }
 
 #[test]
@@ -343,5 +277,7 @@ fn stage_11_lists_the_models_nearest_neighbours() {
         let line = format!("{c:>+6.2}  {}", tok.token(*i as u32));
         assert!(s.contains(&line), "{line:?} not in\n{s}");
     }
-    assert!(s.contains("●dog") || s.contains("● animals"), "the map marks the animals\n{s}");
+    // The legend's "● animals" does not count: the map itself marks animal pieces with ●.
+    let marked = ["●dog", "●cat", "●bird", "●sheep", "●fish", "●rabbit"].iter().filter(|a| s.contains(*a)).count();
+    assert!(marked >= 3, "the map marks the animals ({marked} of 6)\n{s}");
 }

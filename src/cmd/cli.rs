@@ -16,15 +16,31 @@ use crate::text::masking::Strategy;
 pub struct Cli {
     #[command(flatten)]
     pub inputs: Inputs,
-    /// Presenter mode, for a projector: the losses in big digits, the stage with less
-    /// chrome in high contrast, `b` to blank the screen.
-    #[arg(long, global = true)]
-    pub present: bool,
-    /// Record the session as an asciicast v2 file (asciinema's format: `asciinema play FILE`).
-    #[arg(long, global = true, value_name = "FILE.cast")]
-    pub record: Option<PathBuf>,
+    /// Before a subcommand they apply to `lesson N`, `demo` and (`--present`) `export`.
+    #[command(flatten)]
+    pub screen: ScreenArgs,
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// Options of the screen, shown only by the commands that open one (the TUI, `lesson`,
+/// `demo`); `export` takes `--present` alone.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ScreenArgs {
+    /// Presenter mode, for a projector: the losses in big digits, the stage with less
+    /// chrome in high contrast, `b` to blank the screen.
+    #[arg(long)]
+    pub present: bool,
+    /// Record the session as an asciicast v2 file (asciinema's format: `asciinema play FILE`).
+    #[arg(long, value_name = "FILE.cast")]
+    pub record: Option<PathBuf>,
+}
+
+impl ScreenArgs {
+    /// These options merged with those given before the subcommand (`top`).
+    pub fn with(&self, top: &ScreenArgs) -> ScreenArgs {
+        ScreenArgs { present: self.present || top.present, record: self.record.clone().or(top.record.clone()) }
+    }
 }
 
 /// Where the text, vocabulary and model come from; bundled defaults when absent.
@@ -39,7 +55,9 @@ pub struct Inputs {
     /// A checkpoint folder (config.json + model.safetensors, HF layout) to start from.
     #[arg(long, global = true, value_name = "DIR")]
     pub model: Option<PathBuf>,
-    /// Seed for weights, masking and pairs: the same seed gives the same run.
+    /// Seed for weights, masking and pairs: the same seed gives the same run at the same
+    /// thread count, on one kind of CPU (demo, export and compare pin the count; train
+    /// prints it).
     #[arg(long, global = true, default_value_t = 0)]
     pub seed: u64,
     /// The sentence objective beside masked LM: BERT's next sentence prediction, ALBERT's
@@ -115,7 +133,7 @@ pub struct TrainArgs {
     pub nsp_pairs: Option<PathBuf>,
     /// Threads (the batch is split between them). Default: one per core (with --live, as
     /// the TUI: one core left free on machines of 8 or more). The same seed repeats a run
-    /// exactly only at the same thread count.
+    /// exactly only at the same thread count, on one kind of CPU.
     #[arg(long)]
     pub threads: Option<usize>,
     /// Print losses and held-out accuracies every this many steps. Default: 500; with --live, 250.
@@ -236,8 +254,8 @@ pub struct EvalArgs {
 
 #[derive(Debug, Args)]
 pub struct CompareArgs {
-    /// The sentence objectives to compare, comma-separated; each trains its own model
-    /// from the same initial weights.
+    /// The sentence objectives to compare, comma-separated, each once; each trains its own
+    /// model from the same initial weights.
     #[arg(long, value_enum, value_delimiter = ',', default_value = "none,nsp,sop")]
     pub sentence_tasks: Vec<SentenceTask>,
     /// Optimizer steps per model.
@@ -246,6 +264,12 @@ pub struct CompareArgs {
     /// Held-out evaluation every this many steps, for the curves. Default: steps / 10.
     #[arg(long)]
     pub eval_every: Option<usize>,
+    /// Threads per model (the batch is split between them). Default: 2 on every machine, so
+    /// the same seed gives the same rows whatever the core count; more is faster and repeats
+    /// only at the same count. CPUs whose matmul kernels differ (AVX-512, AVX2) may differ in
+    /// the last digits.
+    #[arg(long)]
+    pub threads: Option<usize>,
     /// Adam steps of each linear probe.
     #[arg(long, default_value_t = crate::train::probe::PROBE_STEPS)]
     pub probe_steps: usize,
@@ -322,6 +346,8 @@ pub struct DemoArgs {
     /// any problem.
     #[arg(long)]
     pub check: bool,
+    #[command(flatten)]
+    pub screen: ScreenArgs,
 }
 
 #[derive(Debug, Args)]
@@ -356,6 +382,9 @@ pub struct ExportArgs {
     /// The file to write (with --all, a folder). Default: standard output.
     #[arg(long, value_name = "PATH")]
     pub out: Option<PathBuf>,
+    /// Draw presenter mode (as `bert-tutor --present` shows it).
+    #[arg(long)]
+    pub present: bool,
 }
 
 #[derive(Debug, Args)]
@@ -372,4 +401,6 @@ pub struct LessonArgs {
     /// Forget all saved lesson progress.
     #[arg(long)]
     pub reset_progress: bool,
+    #[command(flatten)]
+    pub screen: ScreenArgs,
 }

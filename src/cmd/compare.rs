@@ -22,7 +22,7 @@ use crate::text::data::{PairConfig, Stream, held_out_batches};
 use crate::model::{BertConfig, Params};
 use crate::text::masking::Masker;
 use crate::train::probe::{Probe, cls_features};
-use crate::train::{RECOMMENDED, TrainConfig, Trainer, evaluate_batches};
+use crate::train::{RECOMMENDED, REPEATABLE_THREADS, TrainConfig, Trainer, evaluate_batches};
 
 /// How a task's accuracy was measured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -87,10 +87,11 @@ pub fn run(inputs: &Inputs, args: &CompareArgs) -> Result<()> {
     if let Some(path) = &args.csv {
         write_csv(path, &rows)?;
     }
+    let threads = threads(args)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "rows": rows }))?);
+        println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "threads": threads, "rows": rows }))?);
     } else {
-        print!("{}", table(&rows, args.steps));
+        print!("{}", table(&rows, args.steps, threads));
         if let Some(path) = &args.csv {
             println!("wrote {}", path.display());
         }
@@ -98,20 +99,32 @@ pub fn run(inputs: &Inputs, args: &CompareArgs) -> Result<()> {
     Ok(())
 }
 
-/// Trains and scores one model per task; the same seed gives the same rows.
+/// The threads each model trains with: `--threads`, else [`REPEATABLE_THREADS`], so that the
+/// same seed gives the same rows whatever the machine's core count (the gradient's rounding
+/// depends on how many shares the batch is split into).
+fn threads(args: &CompareArgs) -> Result<usize> {
+    match args.threads {
+        None => Ok(REPEATABLE_THREADS),
+        Some(n) if n == 0 || n > RECOMMENDED.batch => {
+            bail!("--threads {n}: give 1 to {} (each thread takes a share of the batch's pairs)", RECOMMENDED.batch)
+        }
+        Some(n) => Ok(n),
+    }
+}
+
+/// Trains and scores one model per task; the same seed and thread count give the same rows.
 pub fn compare(inputs: &Inputs, args: &CompareArgs) -> Result<Vec<Row>> {
     if args.steps == 0 {
         bail!("--steps 0 trains nothing: give at least 1");
     }
-    let mut tasks: Vec<SentenceTask> = Vec::new();
-    for t in &args.sentence_tasks {
-        if !tasks.contains(t) {
-            tasks.push(*t);
-        }
-    }
+    let tasks = &args.sentence_tasks;
     if tasks.is_empty() {
         bail!("--sentence-tasks is empty: give some of none,nsp,sop");
     }
+    if let Some(t) = tasks.iter().enumerate().find_map(|(i, t)| tasks[..i].contains(t).then_some(t)) {
+        bail!("--sentence-tasks names {} twice: each task trains one model, so give each once", t.name());
+    }
+    let threads = threads(args)?;
     let tok = super::load_tokenizer(inputs)?;
     let corpus = super::load_corpus(inputs, &tok)?;
     let seq = RECOMMENDED.max_seq_length;
@@ -120,11 +133,12 @@ pub fn compare(inputs: &Inputs, args: &CompareArgs) -> Result<Vec<Row>> {
     let sets = Sets::new(&corpus, &masker, seq, args.probe_pairs.max(2));
     let mut bar = super::progress::Progress::new(args.steps * tasks.len());
     let mut rows = Vec::new();
-    for &task in &tasks {
+    for &task in tasks {
         let tcfg = TrainConfig {
             pair: PairConfig { max_seq_length: seq, task, ..PairConfig::default() },
             schedule: RECOMMENDED.schedule(args.steps, 0.0),
             seed: inputs.seed,
+            threads,
             ..TrainConfig::default()
         };
         let mut trainer = Trainer::new(cfg.clone(), params.clone(), corpus.clone(), masker.clone(), tcfg)?;
@@ -197,9 +211,10 @@ fn write_csv(path: &Path, rows: &[Row]) -> Result<()> {
 }
 
 /// The 3×3 table, then each model's held-out curves as sparklines.
-pub fn table(rows: &[Row], steps: usize) -> String {
+pub fn table(rows: &[Row], steps: usize, threads: usize) -> String {
     let pct = |x: f32, by: Scorer| format!("{:5.1}%{}", 100.0 * x, if by == Scorer::Probe { " (probe)" } else { "" });
-    let mut out = format!("Held-out scores after {steps} steps per model (accuracies on held-out documents)\n\n");
+    let mut out = format!("Held-out scores after {steps} steps per model (accuracies on held-out documents)\n");
+    out += &format!("{threads} threads: the same seed and thread count give the same table on one kind of CPU\n\n");
     out += &format!("{:<13} {:>10}  {:<15} {:<15}\n", "trained with", "MLM top-1", "NSP acc", "SOP acc");
     for r in rows {
         out += &format!(

@@ -29,13 +29,9 @@ pub fn run(inputs: &Inputs, args: &LessonArgs, present: bool, record: Option<&st
             return Ok(());
         }
     }
-    let progress = match &path {
-        Some(p) => Progress::load(p)?,
-        None => Progress::default(),
-    };
     match &args.lesson {
         None => {
-            print!("{}", listing(&lessons, &progress));
+            print!("{}", listing(&lessons, &list_progress(path.as_deref(), &lessons)));
             Ok(())
         }
         Some(which) => {
@@ -50,6 +46,18 @@ pub fn run(inputs: &Inputs, args: &LessonArgs, present: bool, record: Option<&st
             super::tui::launch(app, inputs.seed, record)
         }
     }
+}
+
+/// Saved progress as the TUI would find it: a damaged file is moved aside (a note on stderr
+/// says where) and progress starts fresh; a lesson whose version changed counts as not begun.
+fn list_progress(path: Option<&std::path::Path>, lessons: &[Lesson]) -> Progress {
+    let Some(path) = path else { return Progress::default() };
+    let mut found = Progress::load_or_recover(path);
+    if let Some(note) = found.note {
+        eprintln!("note: {note}");
+    }
+    found.progress.reset_changed(lessons);
+    found.progress
 }
 
 /// A lesson by number (1-based) or id.

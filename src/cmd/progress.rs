@@ -1,9 +1,14 @@
 //! A one-line progress bar on stderr for the long commands (`train`, `compare`): a bar,
 //! steps done, a message and the time left, redrawn at most 10 times a second. It draws
-//! only when stderr is a terminal; lines printed through it appear above it.
+//! only when stderr is a terminal; lines printed through it appear above it. The line is
+//! cleared through crossterm, which sends `\x1b[2K` where the terminal takes escape codes and
+//! calls the console API in a Windows console that does not (and turns VT mode on where it can).
 
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
+
+use ratatui::crossterm::queue;
+use ratatui::crossterm::terminal::{Clear, ClearType};
 
 pub struct Progress {
     total: usize,
@@ -51,15 +56,13 @@ impl Progress {
     /// Removes the bar (at the end, or before an error message).
     pub fn clear(&mut self) {
         if self.on {
-            eprint!("\r\x1b[2K");
-            std::io::stderr().flush().ok();
+            redraw(&mut std::io::stderr(), "").ok();
         }
     }
 
     fn draw(&mut self) {
         self.drawn = Some(Instant::now());
-        eprint!("\r\x1b[2K{}", self.render());
-        std::io::stderr().flush().ok();
+        redraw(&mut std::io::stderr(), &self.render()).ok();
     }
 
     /// The bar's text: `████····  120/1700 steps  MLM 6.012  NSP 0.688  ETA 2m 10s`.
@@ -85,6 +88,14 @@ impl Progress {
     }
 }
 
+/// Clears the line `out` is on and writes `text` there.
+fn redraw(out: &mut impl Write, text: &str) -> std::io::Result<()> {
+    write!(out, "\r")?;
+    queue!(out, Clear(ClearType::CurrentLine))?;
+    write!(out, "{text}")?;
+    out.flush()
+}
+
 impl Drop for Progress {
     fn drop(&mut self) {
         self.clear();
@@ -106,5 +117,12 @@ mod tests {
         assert!(r.contains("50/100 steps  MLM 6.012  ETA "), "{r}");
         p.set(100, "");
         assert!(p.render().starts_with(&"█".repeat(WIDTH)));
+    }
+
+    #[test]
+    fn a_redraw_returns_to_the_line_start_and_clears_it() {
+        let mut out = Vec::new();
+        redraw(&mut out, "bar").unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), "\r\x1b[2Kbar");
     }
 }

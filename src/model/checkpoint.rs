@@ -10,6 +10,7 @@ use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 
 use super::config::BertConfig;
 use super::params::Params;
+use crate::platform;
 use crate::text::tokenize::BertTokenizer;
 
 pub const CONFIG_FILE: &str = "config.json";
@@ -31,10 +32,22 @@ const CHECKPOINT_FILES: &[&str] = &[
 /// Saves config, weights and (if given) tokenizer as the folder `dir`, all or nothing: every
 /// file is written into a fresh temporary folder beside `dir` and synced to disk, then that
 /// folder takes `dir`'s place in one rename (an atomic exchange when `dir` already exists, on
-/// Linux). An interrupted save leaves the old checkpoint whole, or no folder if there was
-/// none, plus at most a `.NAME.saving-*` folder beside it. A `dir` that holds files a
+/// Linux; elsewhere two renames, see [`platform::replace_by_renames`]). An interrupted save
+/// leaves the old checkpoint whole, or no folder if there was none, plus at most a
+/// `.NAME.saving-*` folder beside it (and, off Linux, the old one in a `.NAME.old-*`). A `dir` that holds files a
 /// checkpoint does not have is refused rather than replaced, so no other work is lost.
 pub fn save(dir: &Path, cfg: &BertConfig, p: &Params, tok: Option<&BertTokenizer>) -> Result<()> {
+    save_with(platform::replace_folder, dir, cfg, p, tok)
+}
+
+/// [`save`], with the last step, putting the finished folder in place, done by `replace`.
+pub fn save_with(
+    replace: Replace,
+    dir: &Path,
+    cfg: &BertConfig,
+    p: &Params,
+    tok: Option<&BertTokenizer>,
+) -> Result<()> {
     refuse_foreign_files(dir)?;
     let shown = dir.display();
     let parent = match dir.parent() {
@@ -56,9 +69,9 @@ pub fn save(dir: &Path, cfg: &BertConfig, p: &Params, tok: Option<&BertTokenizer
     if let Some(tok) = tok {
         tok.save(staging.path())?;
     }
-    sync_folder(staging.path()).with_context(|| format!("cannot save {shown}: syncing to disk failed"))?;
+    platform::sync_folder(staging.path()).with_context(|| format!("cannot save {shown}: syncing to disk failed"))?;
     let staged = staging.keep();
-    replace_folder(&staged, dir).inspect_err(|_| {
+    replace_folder(replace, &staged, dir).inspect_err(|_| {
         std::fs::remove_dir_all(&staged).ok();
     })
 }
@@ -81,50 +94,19 @@ fn refuse_foreign_files(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Flushes every file in `dir`, then the folder's own entry list.
-fn sync_folder(dir: &Path) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        std::fs::File::open(entry?.path())?.sync_all()?;
-    }
-    std::fs::File::open(dir)?.sync_all()
-}
+/// How a finished folder takes the old one's place: [`platform::replace_folder`] (an atomic
+/// exchange on Linux), or the portable [`platform::replace_by_renames`], which the Linux
+/// tests run too.
+pub type Replace = fn(&Path, &Path) -> std::io::Result<()>;
 
-/// Puts `staged` where `dir` is. A new `dir` is one rename. An existing one is swapped in a
-/// single `renameat2(RENAME_EXCHANGE)` on Linux (elsewhere: moved aside, then replaced), and
-/// the old contents are removed afterwards.
-fn replace_folder(staged: &Path, dir: &Path) -> Result<()> {
-    let shown = dir.display();
-    // A plain rename fails if `dir` exists (or another save created it meanwhile): swap then.
-    if std::fs::rename(staged, dir).is_err() {
-        exchange(staged, dir).with_context(|| format!("cannot save {shown}: cannot replace the old checkpoint"))?;
-        std::fs::remove_dir_all(staged).ok(); // now holds the old checkpoint
-    }
-    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty())
-        && let Ok(f) = std::fs::File::open(parent)
-    {
-        f.sync_all().ok();
+/// Puts `staged` where `dir` is with `replace`, then syncs the parent folder's entries.
+fn replace_folder(replace: Replace, staged: &Path, dir: &Path) -> Result<()> {
+    replace(staged, dir)
+        .with_context(|| format!("cannot save {}: cannot replace the old checkpoint", dir.display()))?;
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        platform::sync_dir(parent).ok();
     }
     Ok(())
-}
-
-#[cfg(target_os = "linux")]
-fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
-    use std::os::unix::ffi::OsStrExt;
-    let c = |p: &Path| std::ffi::CString::new(p.as_os_str().as_bytes()).map_err(std::io::Error::other);
-    let (ca, cb) = (c(a)?, c(b)?);
-    // SAFETY: two valid NUL-terminated paths; renameat2 reads them and touches nothing else.
-    let rc =
-        unsafe { libc::renameat2(libc::AT_FDCWD, ca.as_ptr(), libc::AT_FDCWD, cb.as_ptr(), libc::RENAME_EXCHANGE) };
-    if rc == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
-    // Not atomic: a crash between the renames leaves the old checkpoint at `aside`.
-    let aside = a.with_extension("old");
-    std::fs::rename(b, &aside)?;
-    std::fs::rename(a, b)?;
-    std::fs::rename(&aside, a)
 }
 
 /// A tensor by name: `(name, shape, row-major values)`.

@@ -8,6 +8,7 @@ use rand::{RngExt, SeedableRng};
 
 use crate::model::profile::{Part, time};
 use crate::model::{self, BertConfig, Grads, LossWeights, Params};
+use crate::platform;
 use crate::text::batch::Batch;
 use crate::text::corpus::{Corpus, SentenceTask};
 use crate::text::data::{PairConfig, Stream, held_out_batches};
@@ -413,8 +414,16 @@ impl Learner {
         let losses: Vec<(f32, f32)> = std::thread::scope(|s| {
             let mut iter = parts.iter().zip(&seeds).zip(used.iter_mut());
             let (first, rest): (Vec<_>, Vec<_>) = (iter.next().into_iter().collect(), iter.collect());
-            let handles: Vec<_> =
-                rest.into_iter().map(|((part, &seed), g)| s.spawn(move || run(part, seed, g))).collect();
+            let lowered = platform::this_thread_lowered();
+            let handles: Vec<_> = rest
+                .into_iter()
+                .map(|((part, &seed), g)| {
+                    s.spawn(move || {
+                        platform::match_priority(lowered); // macOS and Windows do not inherit it
+                        run(part, seed, g)
+                    })
+                })
+                .collect();
             let mut out: Vec<(f32, f32)> = first.into_iter().map(|((part, &seed), g)| run(part, seed, g)).collect();
             out.extend(handles.into_iter().map(|h| h.join().expect("a training thread panicked")));
             out

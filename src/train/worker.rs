@@ -13,6 +13,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 use crate::model::{LossWeights, Params, checkpoint};
+use crate::platform;
 use crate::text::corpus::SentenceTask;
 use crate::text::tokenize::BertTokenizer;
 use crate::train::{EvalStats, StepStats, Trainer, TrainerState};
@@ -151,17 +152,12 @@ pub fn spawn<E: From<TrainEvent> + Send + 'static>(
         .expect("the OS can start one more thread")
 }
 
-/// The trainer gives way to the screen: on Linux its thread takes nice value 10, and so do
-/// the step threads it starts (a new thread inherits its creator's). Training keeps both
-/// cores when the screen is idle, but a frame or a key no longer waits for a time slice:
-/// `bench --ui` measured a frame p99 of 4.9-5.6 ms at nice 0, where drawing any stage alone
-/// takes at most 1.2 ms.
+/// The trainer gives way to the screen ([`platform::lower_this_thread`]), and so do the step
+/// threads it starts. Training keeps both cores when the screen is idle, but a frame or a key
+/// no longer waits for a time slice: on Linux, `bench --ui` measured a frame p99 of 4.9-5.6 ms
+/// at nice 0, where drawing any stage alone takes at most 1.2 ms.
 fn yield_to_the_screen() {
-    #[cfg(target_os = "linux")]
-    // SAFETY: setpriority reads no memory of ours; `who` 0 is the calling thread on Linux.
-    unsafe {
-        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
-    }
+    platform::lower_this_thread();
 }
 
 /// The trainer thread's name: the TUI's panic hook tells its panics from the screen's by it.

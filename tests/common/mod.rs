@@ -2,6 +2,9 @@
 //! routes it, and a frame drawn into ratatui's `TestBackend` and read back as text.
 #![allow(dead_code)] // each test file uses its own part of these
 
+pub mod batch;
+pub mod temp;
+
 use bert_tutor::tui::app::App;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

@@ -11,7 +11,8 @@ use crate::train::{EvalStats, StepStats};
 /// One point of a loss curve: (step, MLM, NSP, total).
 pub type Point = (f64, f64, f64, f64);
 
-/// Curves keep at most this many points; older ones are merged pairwise.
+/// Curves keep at most this many points: past it, a curve keeps every second point (the later
+/// of each pair, so the newest point stays), halving its resolution; nothing is averaged.
 const MAX_POINTS: usize = 400;
 
 /// Steps averaged into one point of the running-mean curve.
