@@ -341,6 +341,14 @@ fn listing_and_reset_progress() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success());
     assert!(stdout.contains("Progress: 0/"), "{stdout}");
+    // Every column lines up, long titles (lessons 12 and 13) and two-digit counts included.
+    use unicode_width::UnicodeWidthStr;
+    let rows: Vec<&str> = stdout.lines().filter(|l| l.contains(" steps ")).collect();
+    assert_eq!(rows.len(), 13, "{stdout}");
+    for column in [" 0/", "("] {
+        let at: Vec<usize> = rows.iter().map(|r| r[..r.find(column).unwrap()].width()).collect();
+        assert!(at.iter().all(|&a| a == at[0]), "{column:?} at columns {at:?}:\n{stdout}");
+    }
     let out = bin().args(["lesson", "--reset-progress"]).output().unwrap();
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("lesson progress cleared"));

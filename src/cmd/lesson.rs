@@ -74,10 +74,14 @@ fn find(lessons: &[Lesson], which: &str) -> Result<usize> {
         .ok_or_else(|| anyhow::anyhow!("there is no lesson \"{which}\": `bert-tutor lesson` lists them"))
 }
 
-/// The lessons with a mark for each: ✓ finished, ▸ begun, · not started.
+/// The lessons with a mark for each: ✓ finished, ▸ begun, · not started. The columns are
+/// as wide as their longest entry (in terminal cells), so that they line up for any titles.
 pub fn listing(lessons: &[Lesson], progress: &Progress) -> String {
+    use unicode_width::UnicodeWidthStr;
     let mut out =
         String::from("Lessons (open one with `bert-tutor lesson N`; in the TUI, L opens the lessons menu)\n\n");
+    let title_w = lessons.iter().map(|l| l.title.width()).max().unwrap_or(0);
+    let count_w = lessons.iter().map(|l| format!("{0:>2}/{0} steps", l.steps.len()).len()).max().unwrap_or(0);
     for (i, l) in lessons.iter().enumerate() {
         let p = progress.lessons.get(&l.id);
         let done = p.map_or(0, |p| l.steps.iter().filter(|s| p.completed.contains(&s.id)).count());
@@ -86,13 +90,9 @@ pub fn listing(lessons: &[Lesson], progress: &Progress) -> String {
             Some(_) if done > 0 => "▸",
             _ => "·",
         };
-        out.push_str(&format!(
-            " {mark} {:>2}. {:<44} {:<12} ({})\n",
-            i + 1,
-            l.title,
-            format!("{done:>2}/{} steps", l.steps.len()),
-            l.id
-        ));
+        let pad = " ".repeat(title_w - l.title.width());
+        let count = format!("{done:>2}/{} steps", l.steps.len());
+        out.push_str(&format!(" {mark} {:>2}. {}{pad}  {count:<count_w$}  ({})\n", i + 1, l.title, l.id));
     }
     out.push_str(&format!("\nProgress: {}\n", progress.summary(lessons)));
     if let Some((l, s)) = &progress.current {

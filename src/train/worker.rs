@@ -285,6 +285,11 @@ impl Worker {
             } else {
                 self.budget = None;
                 self.running = false;
+                // A demo's step ends with a held-out evaluation of its own, so that its
+                // curves and loss CSV have a row per step, not only one per 250 steps.
+                if !t.step.is_multiple_of(EVAL_EVERY_STEPS) {
+                    send(TrainEvent::Eval { step: t.step, stats: t.evaluate() });
+                }
                 return send(TrainEvent::Status { running: false, peak_lr: t.tcfg.schedule.peak })
                     && self.snapshot(t, send)
                     && self.keep(t, mark, send);
