@@ -86,4 +86,23 @@ impl Demo {
     pub fn training_steps(&self) -> usize {
         self.steps.iter().map(|s| s.train).sum()
     }
+
+    /// Checks the demo against the model it will play on: the file's check knows only the
+    /// default model, and a `--model` with fewer attention heads than a step names must
+    /// be refused, not wrapped round to another head.
+    pub fn fits(&self, cfg: &crate::model::BertConfig) -> Result<(), String> {
+        let heads = cfg.num_hidden_layers * cfg.num_attention_heads;
+        for s in &self.steps {
+            if let Some(DemoHighlight::AttentionHead(n)) = s.highlight
+                && n > heads
+            {
+                return Err(format!(
+                    "{}:{}: attention_head {n} is not in this model, which has {heads} heads ({} layers × {}); \
+                     play the demo on the bundled model, or edit the step",
+                    self.path, s.line, cfg.num_hidden_layers, cfg.num_attention_heads
+                ));
+            }
+        }
+        Ok(())
+    }
 }

@@ -628,11 +628,11 @@ fn train_csv_has_a_row_per_evaluation() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
         lines[0],
-        "step,train MLM,train NSP,total,held-out MLM loss,MLM top-1,NSP accuracy,learning rate,MLM weight,NSP weight"
+        "step,train MLM,train NSP,total,held-out MLM loss,MLM top-1,NSP accuracy,learning rate,MLM weight,NSP weight,sentence task"
     );
     let steps: Vec<&str> = lines[1..].iter().map(|l| l.split(',').next().unwrap()).collect();
     assert_eq!(steps, ["0", "5", "10"]);
-    assert!(lines[1..].iter().all(|l| l.split(',').count() == 10), "{text}");
+    assert!(lines[1..].iter().all(|l| l.split(',').count() == 11 && l.ends_with(",nsp")), "{text}");
 }
 
 /// `--present` and `--record` belong to the commands that open a screen: their help shows

@@ -235,3 +235,21 @@ fn a_step_trains_exactly_its_steps() {
     assert!(live.app.message.as_ref().unwrap().text.contains("that was the last step (3 of 3)"));
     assert_eq!(live.app.training.step, 30);
 }
+
+/// A demo naming an attention head the model lacks (a `--model` with fewer heads) is refused
+/// with its file and line, not wrapped round to another head.
+#[test]
+fn a_demo_head_beyond_the_model_is_refused() {
+    use bert_tutor::demo::DemoHighlight;
+    use bert_tutor::model::BertConfig;
+    let d = Demo {
+        title: "t".into(),
+        seed: 1,
+        steps: vec![DemoStep { line: 7, highlight: Some(DemoHighlight::AttentionHead(5)), ..Default::default() }],
+        path: "t.toml".into(),
+    };
+    assert!(d.fits(&BertConfig::default()).is_ok(), "the default model has 8 heads");
+    let small = BertConfig { num_hidden_layers: 1, num_attention_heads: 4, ..BertConfig::default() };
+    let e = d.fits(&small).unwrap_err();
+    assert!(e.starts_with("t.toml:7: attention_head 5 is not in this model, which has 4 heads"), "{e}");
+}

@@ -243,11 +243,11 @@ fn the_csv_has_one_row_per_evaluation_with_the_mean_training_loss() {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
-        "step,train MLM,train NSP,total,held-out MLM loss,MLM top-1,NSP accuracy,learning rate,MLM weight,NSP weight"
+        "step,train MLM,train NSP,total,held-out MLM loss,MLM top-1,NSP accuracy,learning rate,MLM weight,NSP weight,sentence task"
     );
     assert_eq!(lines.len(), 3, "a header and two evaluations:\n{csv}");
-    assert_eq!(lines[1], "0,,,,7.5,0.25,0.5,,,");
-    assert_eq!(lines[2], "250,125.5,1,126.5,6,0.25,0.5,0.0025,1,1");
+    assert_eq!(lines[1], "0,,,,7.5,0.25,0.5,,,,nsp");
+    assert_eq!(lines[2], "250,125.5,1,126.5,6,0.25,0.5,0.0025,1,1,nsp");
 
     // `w` to MLM only at step 300: the next row covers the steps since, with their weights,
     // so that its total is the weighted sum of its columns.
@@ -260,7 +260,7 @@ fn the_csv_has_one_row_per_evaluation_with_the_mean_training_loss() {
     }
     app.on_train(TrainEvent::Eval { step: 500, stats: eval(5.0) });
     let csv = loss::csv(&app.loss_rows());
-    assert_eq!(csv.lines().nth(3), Some("500,2,1,2,5,0.25,0.5,0,1,0"), "{csv}");
+    assert_eq!(csv.lines().nth(3), Some("500,2,1,2,5,0.25,0.5,0,1,0,nsp"), "{csv}");
 }
 
 /// The plot is SVG with the curves' names in its legend and its axes named.
@@ -358,4 +358,30 @@ fn named_colours_map_to_the_documented_palette() {
     assert_eq!(palette::rgb(Color::Reset, Rgb(1, 2, 3)), Rgb(1, 2, 3));
     assert_eq!(palette::rgb(Color::Indexed(196), Rgb(0, 0, 0)), Rgb(255, 0, 0));
     assert_eq!(palette::rgb(Color::Indexed(232), Rgb(0, 0, 0)), Rgb(8, 8, 8));
+}
+
+/// After `o` switches NSP to SOP, each CSV row names its task and the plot draws one
+/// held-out series per task, never one line joining both tasks' scores.
+#[test]
+fn exports_keep_each_rows_sentence_task() {
+    let mut app = app();
+    let eval = |nsp_loss| EvalStats { mlm_loss: 7.0, nsp_loss, mlm_accuracy: 0.1, nsp_accuracy: 0.6 };
+    app.on_train(TrainEvent::Eval { step: 0, stats: eval(0.7) });
+    let step = |app: &mut App, step| {
+        let s = StepStats { step, mlm_loss: 7.0, nsp_loss: 0.7, total_loss: 7.7, ..Default::default() };
+        app.on_train(TrainEvent::Step(s));
+    };
+    (1..=250).for_each(|s| step(&mut app, s));
+    app.on_train(TrainEvent::Eval { step: 250, stats: eval(0.6) });
+    app.update(Action::CycleTask); // NSP → SOP
+    app.on_train(TrainEvent::Eval { step: 250, stats: eval(0.69) });
+    (251..=500).for_each(|s| step(&mut app, s));
+    app.on_train(TrainEvent::Eval { step: 500, stats: eval(0.65) });
+    let csv = loss::csv(&app.loss_rows());
+    let tasks: Vec<&str> = csv.lines().skip(1).map(|l| l.rsplit(',').next().unwrap()).collect();
+    assert_eq!(tasks, ["nsp", "nsp", "sop", "sop"], "{csv}");
+    let plot = loss::plot(&app.loss_curves()).unwrap();
+    for label in ["held-out NSP", "held-out SOP", "training NSP → SOP (running mean)"] {
+        assert!(plot.contains(label), "{label:?} is not in the plot's legend");
+    }
 }

@@ -32,6 +32,7 @@ pub fn run(inputs: &Inputs, args: &DemoArgs, present: bool, record: Option<&Path
     // The demo's seed decides the weights and the training, as --seed does elsewhere.
     let inputs = Inputs { seed: demo.seed, ..inputs.clone() };
     let mut app = super::tui::build(&inputs)?;
+    demo.fits(&app.cfg).map_err(anyhow::Error::msg)?;
     app.present = present;
     app.lessons.clear(); // a demo is not a lesson: L has nothing to open
     // Training repeats exactly only with a fixed thread count (see REPEATABLE_THREADS).

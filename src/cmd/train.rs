@@ -12,7 +12,7 @@ use crate::cmd::cli::{Inputs, LiveDecay, TrainArgs};
 use crate::export::loss::{self, LossRow, TrainMeans};
 use crate::model::checkpoint;
 use crate::model::{BertConfig, LossWeights, Params};
-use crate::text::corpus::IS_NEXT;
+use crate::text::corpus::{IS_NEXT, SentenceTask};
 use crate::text::data::PairConfig;
 use crate::text::masking::Masker;
 use crate::text::tokenize::BertTokenizer;
@@ -90,7 +90,7 @@ pub fn run(inputs: &Inputs, args: &TrainArgs) -> Result<()> {
             format!("{head} acc")
         );
     }
-    let mut history = vec![loss_row(0, None, &e)];
+    let mut history = vec![loss_row(0, None, &e, inputs.sentence_task)];
     // The bar counts steps, or tenths of a second when only --seconds bounds the run.
     let by_time = budget.steps.is_none();
     let ticks = |step: usize, secs: f64| if by_time { (secs * 10.0) as usize } else { step };
@@ -109,7 +109,7 @@ pub fn run(inputs: &Inputs, args: &TrainArgs) -> Result<()> {
             );
             let e = trainer.evaluate();
             let lr = window.last().map(|s| s.lr);
-            history.push(loss_row(trainer.step, Some(means(&window)), &e));
+            history.push(loss_row(trainer.step, Some(means(&window)), &e, inputs.sentence_task));
             let line = if args.json {
                 extras.json(json_line(trainer.step, secs, Some(train), lr, &e), &trainer).to_string()
             } else {
@@ -299,8 +299,9 @@ fn means(window: &[StepStats]) -> TrainMeans {
 }
 
 /// One row of `--csv`.
-fn loss_row(step: usize, train: Option<TrainMeans>, e: &EvalStats) -> LossRow {
-    LossRow { step, train, heldout_mlm_loss: e.mlm_loss, mlm_top1: e.mlm_accuracy, nsp_accuracy: e.nsp_accuracy }
+fn loss_row(step: usize, train: Option<TrainMeans>, e: &EvalStats, task: SentenceTask) -> LossRow {
+    let (heldout_mlm_loss, mlm_top1, nsp_accuracy) = (e.mlm_loss, e.mlm_accuracy, e.nsp_accuracy);
+    LossRow { step, train, heldout_mlm_loss, mlm_top1, nsp_accuracy, task }
 }
 
 fn report_line(step: usize, secs: f32, (mlm, nsp): (f32, f32), e: &EvalStats) -> String {

@@ -8,6 +8,8 @@ use std::fmt::Write as _;
 
 use plotters::prelude::*;
 
+use crate::text::corpus::SentenceTask;
+
 /// One held-out evaluation and the training that led to it.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct LossRow {
@@ -16,9 +18,12 @@ pub struct LossRow {
     /// for an evaluation with no step before it, as at step 0).
     pub train: Option<TrainMeans>,
     pub heldout_mlm_loss: f32,
-    /// Held-out accuracies, as fractions.
+    /// Held-out accuracies, as fractions; the sentence head's is of `task`.
     pub mlm_top1: f32,
     pub nsp_accuracy: f32,
+    /// The sentence task of the evaluation: after `o` switches it, rows of two tasks sit in
+    /// one history, and their sentence-head scores do not compare.
+    pub task: SentenceTask,
 }
 
 /// Training losses averaged over a span of steps, and the learning rate of its last step.
@@ -34,8 +39,7 @@ pub struct TrainMeans {
 }
 
 /// The CSV header; the sentence head's columns keep the name NSP under SOP too.
-pub const CSV_HEADER: &str =
-    "step,train MLM,train NSP,total,held-out MLM loss,MLM top-1,NSP accuracy,learning rate,MLM weight,NSP weight";
+pub const CSV_HEADER: &str = "step,train MLM,train NSP,total,held-out MLM loss,MLM top-1,NSP accuracy,learning rate,MLM weight,NSP weight,sentence task";
 
 /// The rows as CSV: [`CSV_HEADER`], then one line per row; the training columns, the
 /// learning rate and the weights are empty when the row has no training before it.
@@ -44,15 +48,18 @@ pub fn csv(rows: &[LossRow]) -> String {
     for r in rows {
         let train = r.train.map_or(",,,".to_string(), |t| format!("{},{},{},", t.mlm, t.nsp, t.total));
         let lr = r.train.map_or(",,".to_string(), |t| format!("{},{},{}", t.lr, t.weights.mlm, t.weights.nsp));
-        let _ = writeln!(out, "{},{train}{},{},{},{lr}", r.step, r.heldout_mlm_loss, r.mlm_top1, r.nsp_accuracy);
+        let (step, task) = (r.step, r.task.name());
+        let _ = writeln!(out, "{step},{train}{},{},{},{lr},{task}", r.heldout_mlm_loss, r.mlm_top1, r.nsp_accuracy);
     }
     out
 }
 
 /// A training point: step, MLM, sentence head, total.
 pub type TrainPoint = (f64, f64, f64, f64);
-/// A held-out point: step, MLM, sentence head.
-pub type HeldPoint = (f64, f64, f64);
+/// A held-out point: step, MLM, sentence head, and the sentence task it was scored on.
+pub type HeldPoint = (f64, f64, f64, SentenceTask);
+/// A series of points on the plot: its legend, its colour, its (step, loss) points.
+type Series = (String, RGBColor, Vec<(f64, f64)>);
 /// A curve of the plot: its legend, its colour and which value of a point it draws.
 type Curve<P> = (String, RGBColor, fn(&P) -> f64);
 
@@ -85,6 +92,13 @@ fn draw(c: &LossCurves, svg: &mut String) -> Result<(), Box<dyn std::error::Erro
     let steps = c.train.iter().map(|p| p.0).chain(c.held_out.iter().map(|p| p.0));
     let x_max = steps.fold(c.until.max(1) as f64, f64::max);
     let losses = c.train.iter().flat_map(|p| [p.1, p.2, p.3]).chain(c.held_out.iter().flat_map(|p| [p.1, p.2]));
+    // The sentence tasks the history went through, in order (`o` switches them).
+    let mut tasks: Vec<SentenceTask> = Vec::new();
+    for p in &c.held_out {
+        if p.3.trains_head() && !tasks.contains(&p.3) {
+            tasks.push(p.3);
+        }
+    }
     // Headroom above the highest loss keeps the legend (upper right) clear of the curves.
     let y_max = losses.filter(|v| v.is_finite()).fold(1.0_f64, f64::max) * 1.35;
     let mut chart = ChartBuilder::on(&root)
@@ -102,7 +116,10 @@ fn draw(c: &LossCurves, svg: &mut String) -> Result<(), Box<dyn std::error::Erro
         .label_style(("sans-serif", 15))
         .light_line_style(RGBColor(235, 235, 235))
         .draw()?;
-    let head = &c.head;
+    let head = match tasks.len() {
+        0 | 1 => c.head.clone(),
+        _ => tasks.iter().map(|t| t.head()).collect::<Vec<_>>().join(" → "),
+    };
     let train: [Curve<TrainPoint>; 3] = [
         ("training MLM (running mean)".into(), MLM, |p| p.1),
         (format!("training {head} (running mean)"), NSP, |p| p.2),
@@ -115,10 +132,15 @@ fn draw(c: &LossCurves, svg: &mut String) -> Result<(), Box<dyn std::error::Erro
             .label(label)
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], color.stroke_width(2)));
     }
-    let held: [Curve<HeldPoint>; 2] =
-        [("held-out MLM".into(), HELD_MLM, |p| p.1), (format!("held-out {head}"), HELD_NSP, |p| p.2)];
-    for (label, color, value) in held {
-        let points: Vec<(f64, f64)> = c.held_out.iter().map(|p| (p.0, value(p))).collect();
+    // The held-out MLM, then one series per sentence task: a task's scores are on its own
+    // held-out pairs, so two tasks' points are never joined into one line.
+    let mut held: Vec<Series> =
+        vec![("held-out MLM".into(), HELD_MLM, c.held_out.iter().map(|p| (p.0, p.1)).collect())];
+    for (i, task) in tasks.iter().enumerate() {
+        let points = c.held_out.iter().filter(|p| p.3 == *task).map(|p| (p.0, p.2)).collect();
+        held.push((format!("held-out {}", task.head()), [HELD_NSP, HELD_SOP][i % 2], points));
+    }
+    for (label, color, points) in held {
         chart.draw_series(LineSeries::new(points.clone(), color.stroke_width(1)))?;
         chart
             .draw_series(points.into_iter().map(|p| Circle::new(p, 5, color.filled())))?
@@ -143,6 +165,8 @@ const NSP: RGBColor = RGBColor(0xd6, 0x70, 0xd6);
 const TOTAL: RGBColor = RGBColor(0x33, 0x33, 0x33);
 const HELD_MLM: RGBColor = RGBColor(0x1a, 0x4f, 0x9c);
 const HELD_NSP: RGBColor = RGBColor(0x8a, 0x23, 0x8a);
+/// The second sentence task's held-out points (after `o`): orange, apart from both.
+const HELD_SOP: RGBColor = RGBColor(0xc0, 0x5a, 0x00);
 
 #[cfg(test)]
 mod tests {
@@ -151,7 +175,14 @@ mod tests {
     #[test]
     fn csv_leaves_the_training_columns_empty_without_training() {
         let rows = [
-            LossRow { step: 0, train: None, heldout_mlm_loss: 7.5, mlm_top1: 0.0, nsp_accuracy: 0.5 },
+            LossRow {
+                step: 0,
+                train: None,
+                heldout_mlm_loss: 7.5,
+                mlm_top1: 0.0,
+                nsp_accuracy: 0.5,
+                task: SentenceTask::Nsp,
+            },
             LossRow {
                 step: 250,
                 train: Some(TrainMeans {
@@ -164,10 +195,11 @@ mod tests {
                 heldout_mlm_loss: 6.0,
                 mlm_top1: 0.125,
                 nsp_accuracy: 0.5,
+                task: SentenceTask::Sop,
             },
         ];
         let text = csv(&rows);
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines, [CSV_HEADER, "0,,,,7.5,0,0.5,,,", "250,6.25,0.75,6.25,6,0.125,0.5,0.002,1,0"]);
+        assert_eq!(lines, [CSV_HEADER, "0,,,,7.5,0,0.5,,,,nsp", "250,6.25,0.75,6.25,6,0.125,0.5,0.002,1,0,sop"]);
     }
 }

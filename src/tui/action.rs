@@ -72,6 +72,8 @@ pub enum Action {
     DemoPrev,
     /// A demo: show or hide the speaker notes (`N`).
     ToggleNotes,
+    /// A key the mode does not allow, with why (see [`policy`]).
+    Refused(&'static str),
 }
 
 /// What has the keys: the text field, an overlay, or the screen under them.
@@ -132,8 +134,41 @@ pub fn from_key(key: KeyEvent, mode: Mode) -> Option<Action> {
         },
         Mode::Blanked => Some(Action::Blank),
         Mode::ConfirmQuit => None, // answered above
-        Mode::Screen { present, demo } => screen_key(key.code, present, demo),
+        Mode::Screen { present, demo } => screen_key(key.code, present, demo).map(|a| policy(a, demo)),
     }
+}
+
+/// What a demo refuses: every key that would change the model, its training or the pair.
+/// A demo replays exactly; one stray `.` (a training step) would make every later
+/// caption's numbers wrong. Looking around (stages, heads, help, export, notes) is free.
+const DEMO_REFUSES: &str =
+    "in a demo, keys that change the model or the pair are off, so that each step shows what its caption says";
+
+/// The one place a mode's key policy lives: the screen's keys, as [`screen_key`] mapped
+/// them, allowed or refused (the editing field, the overlays and the quit question take
+/// every key for themselves in [`from_key`]).
+fn policy(action: Action, demo: bool) -> Action {
+    let changes_the_run = matches!(
+        action,
+        Action::StepOnce
+            | Action::LrUp
+            | Action::LrDown
+            | Action::CycleWeights
+            | Action::ResetWeights
+            | Action::CycleTask
+            | Action::NewPair { .. }
+            | Action::SwapB
+            | Action::EditA
+            | Action::EditB
+            | Action::RerollMask
+            | Action::ToggleMask
+            | Action::CycleStrategy
+            | Action::OpenLessonsMenu
+            | Action::LessonNext
+            | Action::LessonPrev
+            | Action::LessonAnswer
+    );
+    if demo && changes_the_run { Action::Refused(DEMO_REFUSES) } else { action }
 }
 
 /// The keys of the screen itself, with no text field or overlay open. In presenter mode `b`
@@ -195,10 +230,15 @@ fn screen_key(code: KeyCode, present: bool, demo: bool) -> Option<Action> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum When {
     Always,
-    /// Outside a demo (inside one, ← → and Space step through it).
+    /// Outside a demo (inside one, ← → and Space step through it, and the keys that
+    /// change the run are off).
     NoDemo,
     Demo,
-    Present,
+    /// Neither presenter mode nor a demo.
+    Plain,
+    /// Presenter mode outside a demo; presenter mode in a demo.
+    PresentNoDemo,
+    PresentDemo,
 }
 
 /// Every key, for the help screen: (keys, what they do, when). Kept to 22 lines in any mode,
@@ -208,23 +248,26 @@ pub const KEY_HELP: &[(&str, &str, When)] = &[
     ("1 … 9, 0", "stages 1–10 (0 is 10); ← from stage 1 goes round to 11", When::Always),
     ("↑ ↓ / k j", "move the token cursor (or scroll the focused pane)", When::Always),
     ("Tab", "focus: the token list or the detail pane", When::Always),
-    ("a / b", "edit sentence A / B (Enter applies, Esc cancels)", When::Always),
-    ("b / B", "presenter mode: blank the screen / edit sentence B", When::Present),
-    ("n / N", "new pair from the corpus: IsNext / NotNext (SOP: order)", When::Always),
-    ("x", "B ⇄ a random sentence (SOP: swap A and B)", When::Always),
-    ("o", "sentence task: NSP (BERT) → SOP (ALBERT) → none (RoBERTa)", When::Always),
-    ("r / t", "re-roll the mask / masking rule (fixed, whole-word, HF)", When::Always),
-    ("m / Enter", "mask or unmask the token under the cursor", When::Always),
+    ("a / b", "edit sentence A / B (Enter applies, Esc cancels)", When::Plain),
+    ("a / B", "edit sentence A / B (b blanks the screen)", When::PresentNoDemo),
+    ("b", "blank the screen; any key brings it back", When::PresentDemo),
+    ("n / N", "new pair from the corpus: IsNext / NotNext (SOP: order)", When::NoDemo),
+    ("x", "B ⇄ a random sentence (SOP: swap A and B)", When::NoDemo),
+    ("o", "sentence task: NSP (BERT) → SOP (ALBERT) → none (RoBERTa)", When::NoDemo),
+    ("r / t", "re-roll the mask / masking rule (fixed, whole-word, HF)", When::NoDemo),
+    ("m / Enter", "mask or unmask the token under the cursor", When::NoDemo),
     ("Space / .", "pause / resume training; one step while paused", When::NoDemo),
-    ("+ / -", "double / halve the learning rate", When::Always),
-    ("w", "loss weights: MLM + NSP → MLM only → NSP only", When::Always),
-    ("R / S", "fresh initial weights / save a checkpoint to ./checkpoint", When::Always),
+    ("+ / -", "double / halve the learning rate", When::NoDemo),
+    ("w", "loss weights: MLM + NSP → MLM only → NSP only", When::NoDemo),
+    ("R / S", "fresh initial weights / save a checkpoint to ./checkpoint", When::NoDemo),
+    ("S", "save a checkpoint of the model to ./checkpoint", When::Demo),
     ("e", "export this screen to ./bert-tutor-export/ (SVG, HTML, text)", When::Always),
     ("< > , / g", "stage 9: previous / next head / every head at once", When::Always),
-    ("L", "lessons menu (↑↓ Enter); a lesson resumes where it stopped", When::Always),
-    ("] [ / A", "next / previous lesson step / answer its quiz", When::Always),
+    ("L", "lessons menu (↑↓ Enter); a lesson resumes where it stopped", When::NoDemo),
+    ("] [ / A", "next / previous lesson step / answer its quiz", When::NoDemo),
     ("Space → / ←", "demo: next step / previous step, exactly as it was", When::Demo),
     ("p / N", "demo: pause or resume the step's training / speaker notes", When::Demo),
+    ("the rest", "off in a demo: keys that change the model or the pair", When::Demo),
     ("?", "this help (any key closes it)", When::Always),
     ("q", "quit (asks first when unsaved training would be lost)", When::Always),
     ("Esc", "close: a text field, a menu, the help, the lesson pane", When::Always),
@@ -238,7 +281,9 @@ pub fn key_help(present: bool, demo: bool) -> impl Iterator<Item = (&'static str
             When::Always => true,
             When::NoDemo => !demo,
             When::Demo => demo,
-            When::Present => present,
+            When::Plain => !present && !demo,
+            When::PresentNoDemo => present && !demo,
+            When::PresentDemo => present && demo,
         })
         .map(|&(k, what, _)| (k, what))
 }

@@ -349,6 +349,7 @@ impl App {
             Action::DemoNext => self.demo_next(),
             Action::DemoPrev => self.demo_prev(),
             Action::ToggleNotes => self.toggle_notes(),
+            Action::Refused(why) => self.error(why),
         }
     }
 
@@ -371,8 +372,7 @@ impl App {
         // Going back in a demo: what the abandoned training still reports is dropped.
         if self.demo_drops_reports() {
             match e {
-                TrainEvent::Restored(mark) => self.demo_restored(mark),
-                TrainEvent::Failed(_) | TrainEvent::Crashed(_) => {}
+                TrainEvent::Failed(_) | TrainEvent::Crashed(_) | TrainEvent::Restored(_) => {}
                 _ => return,
             }
         }

@@ -219,7 +219,8 @@ impl App {
         match step.highlight {
             Some(DemoHighlight::Lesson(Highlight::Token(t))) => self.cursor = t.min(self.pair.encoded.ids.len() - 1),
             Some(DemoHighlight::AttentionHead(n)) => {
-                self.head = (n - 1) % (self.cfg.num_hidden_layers * self.cfg.num_attention_heads)
+                // `Demo::fits` refused a head beyond this model before the demo started.
+                self.head = (n - 1).min(self.cfg.num_hidden_layers * self.cfg.num_attention_heads - 1)
             }
             _ => {}
         }

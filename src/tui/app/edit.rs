@@ -147,7 +147,14 @@ impl App {
                 ok
             }
             None => {
-                let d = self.rng.random_range(0..self.corpus.text.len());
+                // From another document, as BERT's create_pretraining_data.py draws it (and
+                // as stage 6 says): A's own document, when A is in the corpus, is drawn again.
+                let docs = &self.corpus.text;
+                let home = docs.iter().position(|doc| doc.contains(&a));
+                let mut d = self.rng.random_range(0..docs.len());
+                while Some(d) == home && docs.len() > 1 {
+                    d = self.rng.random_range(0..docs.len());
+                }
                 let doc = &self.corpus.text[d];
                 let b = doc[self.rng.random_range(0..doc.len())].clone();
                 let old_b = self.pair.b.clone();

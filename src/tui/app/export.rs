@@ -62,6 +62,7 @@ impl App {
                 heldout_mlm_loss: e.stats.mlm_loss,
                 mlm_top1: e.stats.mlm_accuracy,
                 nsp_accuracy: e.stats.nsp_accuracy,
+                task: e.task,
             })
             .collect()
     }
@@ -74,7 +75,7 @@ impl App {
             held_out: t
                 .held_out
                 .iter()
-                .map(|e| (e.step as f64, f64::from(e.stats.mlm_loss), f64::from(e.stats.nsp_loss)))
+                .map(|e| (e.step as f64, f64::from(e.stats.mlm_loss), f64::from(e.stats.nsp_loss), e.task))
                 .collect(),
             head: self.head_name().to_string(),
             until: t.step,

@@ -79,12 +79,33 @@ fn reading(flow: &GradFlow, width: usize, theme: Theme) -> Vec<Line<'static>> {
              through the input lookup and through the decoder.",
         );
     }
-    facts.push("Everything in between (embeddings, every layer) is shared, and gets gradient from both.");
+    facts.push(shared_fact(flow));
     facts
         .into_iter()
         .flat_map(|f| fit::wrap(f, width))
         .map(|l| Line::from(Span::styled(l, theme.fg(theme::GOOD))))
         .collect()
+}
+
+/// What the shared groups (embeddings, every layer) get, as their norms say: from both
+/// losses, or from one only (no piece masked: MLM sends nothing; NSP switched off).
+fn shared_fact(flow: &GradFlow) -> &'static str {
+    const HEAD_ONLY: [&str; 4] = ["pooler", "NSP classifier", "MLM transform", "MLM decoder bias"];
+    let shared: Vec<_> = flow.groups.iter().filter(|g| !HEAD_ONLY.contains(&g.name.as_str())).collect();
+    let from_mlm = shared.iter().all(|g| g.mlm > 0.0);
+    let from_nsp = shared.iter().all(|g| g.nsp > 0.0);
+    let none_from = |f: fn(&&crate::model::inspect::grad_flow::GroupNorms) -> f32| shared.iter().all(|g| f(g) == 0.0);
+    match (from_mlm, from_nsp) {
+        (true, true) => "Everything in between (embeddings, every layer) is shared, and gets gradient from both.",
+        (false, true) if none_from(|g| g.mlm) => {
+            "No piece is masked, so the MLM loss is 0 and sends no gradient: the shared layers get NSP's alone \
+             (m masks the token under the cursor)."
+        }
+        (true, false) if none_from(|g| g.nsp) => {
+            "The NSP loss sends no gradient here, so the shared layers (embeddings, every layer) get MLM's alone."
+        }
+        _ => "Some shared groups get no gradient from one of the losses: the bars above say which.",
+    }
 }
 
 /// ‖d(loss)/d(input row)‖ at each position, for each loss, scaled to that loss's largest.
