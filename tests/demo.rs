@@ -253,3 +253,39 @@ fn a_demo_head_beyond_the_model_is_refused() {
     let e = d.fits(&small).unwrap_err();
     assert!(e.starts_with("t.toml:7: attention_head 5 is not in this model, which has 4 heads"), "{e}");
 }
+
+/// What the bundled demo's captions and notes say the model does holds on this machine, by a
+/// margin (CI runs this on each kind of CPU we have: AVX-512 and AVX2 round differently):
+/// after 150 steps the batches' MLM loss is down over a nat, NSP stays near ln 2, this
+/// pair's MLM loss is not down a nat, and its top guesses include the commonest pieces.
+#[test]
+fn the_bundled_demos_claims_hold() {
+    let d = bundled();
+    let trains_150 = d.steps.iter().position(|s| s.train == 150).expect("the 150-step training step");
+    let mut live = Live::start(d);
+    for _ in 0..=trains_150 {
+        live.go(Action::DemoNext); // the step after the training shows its outcome
+    }
+    let t = &live.app.training;
+    assert_eq!(t.step, 150);
+    let (first, last) = (t.batch_curve.first().unwrap(), t.batch_curve.last().unwrap());
+    let initial = (live.app.cfg.vocab_size as f64).ln();
+    let mlm_drop = initial - last.1;
+    assert!(mlm_drop > 1.15, "'MLM falls ... down over a nat': from ln V = {initial:.3} to {:.3}", last.1);
+    assert!(first.1 > last.1, "MLM falls: {first:?} → {last:?}");
+    assert!((last.2 - 2f64.ln()).abs() < 0.08, "'NSP stays near ln 2': {:.3}", last.2);
+    let pair = (t.pair_curve.first().unwrap().1, t.pair_curve.last().unwrap().1);
+    assert!(pair.0 - pair.1 < 0.85, "'our pair's is not' down a nat: {:.3} → {:.3}", pair.0, pair.1);
+    eprintln!(
+        "demo claims: MLM {initial:.3} → {:.3}, NSP {:.3}, pair MLM {:.3} → {:.3}",
+        last.1, last.2, pair.0, pair.1
+    );
+    let common = [".", "the", "a", ",", "and", "to", "of"];
+    for guesses in &live.app.view.top {
+        let words: Vec<String> = guesses.iter().map(|&(id, _)| live.app.tok.token(id)).collect();
+        assert!(
+            words.iter().filter(|w| common.contains(&w.as_str())).count() >= 2,
+            "'the most frequent pieces': {words:?}"
+        );
+    }
+}
