@@ -162,3 +162,49 @@ fn stage_10_bars_follow_the_norms() {
         assert!(drawn.first().unwrap().1 < drawn.last().unwrap().1, "column {column}: every bar alike");
     }
 }
+
+/// Stage 3's heat strips are the vectors' values: the cell of token i, column c, dimension
+/// d has the shade of |value| / (that column's largest |value|), in quarters.
+#[test]
+fn stage_3_strips_are_the_table_rows_values() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char('3'));
+    let s = shows(&app, 100, 40);
+    let lines: Vec<Vec<char>> = s.lines().map(|l| l.chars().collect()).collect();
+    let header = s.lines().find(|l| l.contains("token   id")).expect("the column names");
+    let at = |name: &str| {
+        header
+            .chars()
+            .collect::<String>()
+            .match_indices(name)
+            .map(|(i, _)| header[..i].chars().count())
+            .collect::<Vec<_>>()
+    };
+    let dims = at("segment")[0] - at("token")[1] - 3;
+    let r = &app.view.rows;
+    let cols = [&r.token, &r.segment, &r.position, &r.sum, &r.normed];
+    let e = &app.pair.encoded;
+    let (mut checked, mut below) = (0, 0);
+    for i in 0..e.ids.len() {
+        // Rows come in token order; the two [SEP] rows read alike, so each search starts
+        // under the row before.
+        let prefix = format!("{:<9}{:>5}  ", e.tokens[i], e.ids[i]);
+        let (y, x0) = s
+            .lines()
+            .enumerate()
+            .skip(below)
+            .find_map(|(y, l)| l.find(&prefix).map(|x| (y, l[..x].chars().count() + prefix.chars().count())))
+            .unwrap_or_else(|| panic!("token {i} row:\n{s}"));
+        below = y + 1;
+        for (c, a) in cols.iter().enumerate() {
+            let scale = a.iter().fold(0f32, |m, v| m.max(v.abs()));
+            for d in 0..dims {
+                let level = ((a[[i, d]] / scale).abs() * 4.0).round() as usize;
+                let expected = [' ', '░', '▒', '▓', '█'][level.min(4)];
+                assert_eq!(lines[y][x0 + c * (dims + 3) + d], expected, "token {i} column {c} dim {d}");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 11 * 5 * 8, "{checked}");
+}
