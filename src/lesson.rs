@@ -36,6 +36,10 @@ pub struct Step {
     pub highlight: Option<Highlight>,
     pub task: Option<Task>,
     pub quiz: Option<Quiz>,
+    /// Texts the step's words point the learner at, each of which the stage shows while
+    /// the step is on screen (a label, a line's start, a panel's title); the lesson walk
+    /// test finds each one on the drawn screen.
+    pub on_screen: Vec<String>,
 }
 
 /// What a step points at on the screen.

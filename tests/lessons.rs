@@ -1,6 +1,7 @@
 //! Lessons: the files are valid (`lesson --check`), the checker reports each kind of
 //! problem as file:line, every lesson can be walked through the TUI end to end (tasks
-//! done, quizzes answered with numbers computed from the model), and progress is saved.
+//! done, quizzes answered with numbers computed from the model, and every screen text a
+//! step points at found on its screen), and progress is saved.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -62,6 +63,7 @@ highlight = { token = 11 }
 id = "three"
 stage = "sum"
 text = "t"
+on_screen = ["total = ", ""]
 [steps.quiz]
 kind = "number"
 question = "q"
@@ -84,6 +86,7 @@ explanation = "e"
         "{err}"
     );
     assert!(err.contains("needs answer or answer_from"), "{err}");
+    assert!(err.contains(&format!("{}:21: an on_screen text is empty", f("03-broken.toml"))), "{err}");
     assert!(!err.contains("panicked"), "{err}");
     std::fs::remove_dir_all(dir).ok();
 }
@@ -100,6 +103,13 @@ fn draw(app: &App) -> String {
     let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
     t.draw(|f| f.render_widget(app, f.area())).unwrap();
     t.backend().to_string()
+}
+
+/// The rows of a drawn screen above the lesson pane: the header, the tabs and the stage,
+/// where the texts a step points at must be (the pane repeats the step's own words).
+fn above_lesson_pane(screen: &str) -> &str {
+    let pane = screen.find("┌ Lesson ").expect("a lesson pane on the screen");
+    &screen[..screen[..pane].rfind('\n').unwrap_or(0)]
 }
 
 /// Carries out a step's task the way a learner would, through actions.
@@ -160,6 +170,9 @@ fn answer(app: &mut App, text: &str) {
     app.update(Action::EditSubmit);
 }
 
+/// Every step of every lesson, through the app's own actions: the stage it names is drawn,
+/// each text its `on_screen` lists is on the 120×40 screen above the lesson pane, its task
+/// must be done and its quiz answered before `]` moves on, and the progress file says so.
 #[test]
 fn every_lesson_walks_through_the_tui_and_progress_is_saved() {
     let state = temp("walk");
@@ -173,6 +186,7 @@ fn every_lesson_walks_through_the_tui_and_progress_is_saved() {
     let tcfg = bert_tutor::train::TrainConfig { pair, ..tui };
     let mut trainer = app.trainer_with(tcfg).unwrap();
     let total_steps: usize = app.lessons.iter().map(|l| l.steps.len()).sum();
+    let mut pointed_at = 0;
     for i in 0..app.lessons.len() {
         app.open_lesson(i, 0);
         let n = app.lessons[i].steps.len();
@@ -180,6 +194,17 @@ fn every_lesson_walks_through_the_tui_and_progress_is_saved() {
             let step = app.lesson.as_ref().unwrap().current().clone();
             assert_eq!(app.stage, step.stage, "lesson {} step {}", app.lessons[i].id, step.id);
             let screen = draw(&app);
+            let stage = above_lesson_pane(&screen);
+            for text in &step.on_screen {
+                assert!(
+                    stage.contains(text.as_str()),
+                    "lesson {} step {}: its text points at \"{text}\", which is not on the screen above the lesson \
+                     pane:\n{screen}",
+                    app.lessons[i].id,
+                    step.id
+                );
+            }
+            pointed_at += step.on_screen.len();
             assert!(screen.contains(&format!("step {}/{n}", k + 1)), "lesson {} step {}:\n{screen}", i + 1, k + 1);
             if let Some(task) = &step.task {
                 app.update(Action::LessonNext);
@@ -207,6 +232,7 @@ fn every_lesson_walks_through_the_tui_and_progress_is_saved() {
         assert!(app.lesson.is_none(), "lesson {} did not finish", i + 1);
         assert!(app.message.as_ref().is_some_and(|m| m.text.contains("complete")));
     }
+    assert!(pointed_at >= 40, "only {pointed_at} on_screen texts across the lessons: were they dropped?");
     let saved = Progress::load(&path).unwrap();
     let n = app.lessons.len();
     assert_eq!(saved.summary(&app.lessons), format!("{n}/{n} lessons, {total_steps}/{total_steps} steps"));

@@ -42,6 +42,8 @@ struct RawStep {
     highlight: Option<Spanned<RawHighlight>>,
     action: Option<Spanned<RawAction>>,
     quiz: Option<Spanned<RawQuiz>>,
+    #[serde(default)]
+    on_screen: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -200,12 +202,30 @@ fn convert_step(s: RawStep, at: &dyn Fn(std::ops::Range<usize>) -> String) -> Re
     let highlight = checked(s.highlight, highlight, at, &mut problems);
     let task = checked(s.action, task, at, &mut problems);
     let quiz = checked(s.quiz, quiz, at, &mut problems);
+    let on_screen = on_screen(s.on_screen, at, &mut problems);
     match stage {
         Some(stage) if problems.is_empty() => {
-            Ok(Step { id: s.id.into_inner(), stage, text: s.text.trim().to_string(), highlight, task, quiz })
+            Ok(Step { id: s.id.into_inner(), stage, text: s.text.trim().to_string(), highlight, task, quiz, on_screen })
         }
         _ => Err(problems),
     }
+}
+
+/// The texts a step points at on the screen. Each must be one non-empty line, since the
+/// lesson walk looks for it on one row of the drawn screen.
+fn on_screen(
+    raw: Vec<Spanned<String>>,
+    at: &dyn Fn(std::ops::Range<usize>) -> String,
+    problems: &mut Vec<String>,
+) -> Vec<String> {
+    for text in &raw {
+        if text.get_ref().trim().is_empty() {
+            problems.push(format!("{}: an on_screen text is empty", at(text.span())));
+        } else if text.get_ref().contains('\n') {
+            problems.push(format!("{}: an on_screen text must be one line of the screen", at(text.span())));
+        }
+    }
+    raw.into_iter().map(Spanned::into_inner).collect()
 }
 
 /// Converts an optional raw table, noting a problem at its line if it is invalid.
