@@ -334,7 +334,7 @@ fn the_header_keeps_state_step_and_weights() {
         let t = draw(&app, w, 40);
         let buf = t.backend().buffer();
         let header: String = (0..w).map(|x| buf[(x, 0)].symbol().to_string()).collect();
-        let (state, lr) = if w >= 120 { ("⏸ paused", "peak lr") } else { ("⏸ step", "│ lr ") };
+        let (state, lr) = if w >= 120 { ("⏸ paused", "peak lr") } else { ("⏸ step", "│ peak ") };
         for must in [state, "step 123456", "MLM + NSP", lr, "A: \"a very", "B: \"a very"] {
             assert!(header.contains(must), "{w} wide: {must:?} missing from {header:?}");
         }

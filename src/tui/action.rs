@@ -249,7 +249,7 @@ pub const KEY_HELP: &[(&str, &str, When)] = &[
     ("↑ ↓ / k j", "move the token cursor (or scroll the focused pane)", When::Always),
     ("Tab", "focus: the token list or the detail pane", When::Always),
     ("a / b", "edit sentence A / B (Enter applies, Esc cancels)", When::Plain),
-    ("a / B", "edit sentence A / B (b blanks the screen)", When::PresentNoDemo),
+    ("a / B", "edit sentence A / B (b: blank the screen)", When::PresentNoDemo),
     ("b", "blank the screen; any key brings it back", When::PresentDemo),
     ("n / N", "new pair from the corpus: IsNext / NotNext (SOP: order)", When::NoDemo),
     ("x", "B ⇄ a random sentence (SOP: swap A and B)", When::NoDemo),

@@ -165,7 +165,7 @@ fn title_bar(app: &App, theme: Theme, width: u16) -> Line<'static> {
         (" bert-tutor ", long)
     } else {
         let symbol = status.split(' ').next().unwrap_or_default();
-        ("", format!(" {symbol} step {} │ {} │ lr {:.1e} │", t.step, app.loss_label(), t.peak_lr))
+        ("", format!(" {symbol} step {} │ {} │ peak {:.1e} │", t.step, app.loss_label(), t.peak_lr))
     };
     let label = if app.pair.custom {
         format!(" (your pair: {})", app.pair.label_name())
