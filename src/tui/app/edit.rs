@@ -149,8 +149,7 @@ impl App {
             None => {
                 // From another document, as BERT's create_pretraining_data.py draws it (and
                 // as stage 6 says): A's own document, when A is in the corpus, is drawn again.
-                let docs = &self.corpus.text;
-                let home = docs.iter().position(|doc| doc.contains(&a));
+                let (docs, home) = (&self.corpus.text, self.corpus.document_of(&a));
                 let mut d = self.rng.random_range(0..docs.len());
                 while Some(d) == home && docs.len() > 1 {
                     d = self.rng.random_range(0..docs.len());
