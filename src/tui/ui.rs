@@ -160,7 +160,10 @@ fn title_bar(app: &App, theme: Theme, width: u16) -> Line<'static> {
         (false, false) => "⏸ paused",
     };
     let long = format!(" {status} │ step {} │ {} │ peak lr {:.1e} │", t.step, app.loss_label(), t.peak_lr);
-    let room_for_pair = (width as usize).saturating_sub(" bert-tutor ".width() + long.width() + 30);
+    // The long facts stay while they leave the pair 16 columns of text beyond its chrome
+    // (` A: ""  B: ""` and a label such as ` (NotNext)`: about 30 columns).
+    const PAIR_CHROME: usize = 30;
+    let room_for_pair = (width as usize).saturating_sub(" bert-tutor ".width() + long.width() + PAIR_CHROME);
     let (name, facts) = if room_for_pair >= 16 {
         (" bert-tutor ", long)
     } else {
