@@ -34,12 +34,11 @@ impl App {
     /// `S` in the question: the trainer saves, and [`App::saved`] quits.
     pub(super) fn save_and_quit(&mut self) {
         self.confirm_quit = false;
-        self.quit_after_save = true;
-        let dir = self.save_dir.clone();
         if self.commands.is_none() {
-            self.quit_after_save = false;
             return self.error("no trainer is running, so there is nothing to save; q quits");
         }
+        self.quit_after_save = true;
+        let dir = self.save_dir.clone();
         self.info(format!("saving to {}/ before quitting…", dir.display()));
         self.send(crate::train::worker::Command::Save(dir));
     }

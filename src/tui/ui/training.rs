@@ -198,10 +198,7 @@ fn bare_step_axis(app: &App) -> Axis<'static> {
 /// The step axis, from 0 to the step trained.
 fn step_axis(app: &App) -> Axis<'static> {
     let step = app.training.step;
-    Axis::default()
-        .title("step")
-        .bounds([0.0, step.max(10) as f64])
-        .labels(vec![Span::raw("0"), Span::raw(format!("{step}"))])
+    bare_step_axis(app).title("step").labels(vec![Span::raw("0"), Span::raw(format!("{step}"))])
 }
 
 fn held(app: &App, f: fn(&EvalStats) -> f32) -> Vec<(f64, f64)> {
@@ -229,10 +226,12 @@ fn held_points<'a>(data: &'a [(f64, f64)], curve: Curve, theme: Theme) -> Vec<Da
 fn mlm_chart(app: &App, theme: Theme, area: Rect, buf: &mut Buffer, with_nsp: bool) {
     let t = &app.training;
     let mlm = series(&t.batch_curve, |p| p.1);
-    let nsp = series(&t.batch_curve, |p| p.2);
     let total = series(&t.batch_curve, |p| p.3);
     let pair = series(&t.pair_curve, |p| p.3);
-    let (held_mlm, held_nsp) = (held(app, |s| s.mlm_loss), held(app, |s| s.nsp_loss));
+    let held_mlm = held(app, |s| s.mlm_loss);
+    // The sentence head's curves only when it has no panel of its own (which draws them).
+    let (nsp, held_nsp) =
+        if with_nsp { (series(&t.batch_curve, |p| p.2), held(app, |s| s.nsp_loss)) } else { (Vec::new(), Vec::new()) };
     let highest = [&total, &mlm, &pair, &held_mlm]
         .into_iter()
         .flatten()
